@@ -1,0 +1,70 @@
+"""Command line: ``python -m gongwen COMMAND [FOLDER] [options]``.
+
+Commands print tidy tables (``--format csv`` for scripts, ``table`` for people) or run
+the whole report. Errors are one clear line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_FOLDER = "seeds"
+
+
+def _print_table(table: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None,
+                               "display.width", 200, "display.max_colwidth", 60):
+            print(table.to_string(index=False))
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from gongwen import corpus
+
+    docs = corpus.load_corpus(args.folder)
+    _print_table(docs.drop(columns=["raw_text", "text"]), args.format)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from gongwen import report
+
+    index = report.build(args.corpus, root=args.root, out=args.out)
+    print(f"report written: {index}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gongwen", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    docs = sub.add_parser("docs", help="the docs table: one row per file, with its status")
+    docs.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    docs.add_argument("--format", choices=["csv", "table"], default="table")
+    docs.set_defaults(func=cmd_docs)
+
+    rep = sub.add_parser("report", help="execute every notebook on a corpus and export HTML")
+    rep.add_argument("--corpus", default=DEFAULT_FOLDER, help="folder of reports (default seeds)")
+    rep.add_argument("--root", default=".", help="project folder holding notebooks/")
+    rep.add_argument("--out", default=None, help="output folder (default reports/[name])")
+    rep.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    folder = getattr(args, "folder", None) or getattr(args, "corpus", None)
+    if folder is not None and not Path(folder).is_dir():
+        print(f"gongwen: no such folder: {folder}", file=sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
