@@ -20,6 +20,8 @@ import codecs
 import hashlib
 import re
 import unicodedata
+import zlib
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +88,7 @@ _SPACE_AROUND_CJK = re.compile(
     rf"(?<=[{_CJK}{_FW_PUNCT}])[ ]+|[ ]+(?=[{_CJK}{_FW_PUNCT}])"
 )
 _ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _BULLETS = " \t\u00a0\u3000•·▪◆■□●○◇>-*|"
 _CHROME = [re.compile(p) for p in _RULES["page_chrome"]]
@@ -161,8 +164,7 @@ def _checked(text: str, encoding: str) -> tuple[str | None, str | None, str]:
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
-    bad = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
-    return bad / len(text)
+    return len(_CONTROL.findall(text)) / len(text)
 
 
 def _looks_like_chinese(text: str) -> bool:
@@ -358,41 +360,56 @@ def _fingerprint(text: str) -> str:
 
 
 def _shingles(text: str, k: int = 8) -> set[int]:
+    # crc32, not hash(): Python's string hash changes between processes.
     core = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
-    return {hash(core[i : i + k]) for i in range(max(1, len(core) - k + 1))}
+    return {zlib.crc32(core[i : i + k].encode("utf-8")) for i in range(max(1, len(core) - k + 1))}
+
+
+_SAMPLE = 8  # index one shingle in eight (chosen by content, so near-copies pick the same ones)
+_COMMON = 50  # shingles shared by more reports than this are boilerplate, not evidence
 
 
 def _mark_duplicates(docs: pd.DataFrame, *, threshold: float = 0.9) -> pd.DataFrame:
     """Mark reports that repeat an earlier one (by doc_id) as ``duplicate``.
 
     Same text after whitespace and punctuation are ignored, or near-identical text:
-    a Jaccard similarity of 8-character shingles of at least ``threshold``.
+    a Jaccard similarity of 8-character shingles of at least ``threshold``. Candidates
+    come from an index of sampled shingles, so the cost grows with the corpus, not its square.
     """
-    docs = docs.copy()
     seen: dict[str, str] = {}
-    kept: list[tuple[str, int, set[int]]] = []
-    for i, row in docs.sort_values("doc_id").iterrows():
-        if row["status"] != "ok":
-            continue
-        key = _fingerprint(row["text"])
+    kept: dict[str, set[int]] = {}
+    index: dict[int, list[str]] = defaultdict(list)
+    found: dict[int, tuple[str, str]] = {}
+    ok = docs[docs["status"] == "ok"].sort_values("doc_id")
+    for i, doc_id, text in zip(ok.index, ok["doc_id"], ok["text"], strict=True):
+        key = _fingerprint(text)
         if key in seen:
-            docs.loc[i, ["status", "duplicate_of"]] = ["duplicate", seen[key]]
-            docs.loc[i, "status_detail"] = f"same text as {seen[key]}"
+            found[i] = (seen[key], f"same text as {seen[key]}")
             continue
-        seen[key] = row["doc_id"]
-        shingles = _shingles(row["text"])
-        for other_id, other_len, other in kept:
-            if min(other_len, len(shingles)) < threshold * max(other_len, len(shingles)):
-                continue
+        seen[key] = doc_id
+        shingles = _shingles(text)
+        sample = {h for h in shingles if h % _SAMPLE == 0} or shingles
+        votes: Counter[str] = Counter()
+        for h in sample:
+            posting = index.get(h)
+            if posting and len(posting) <= _COMMON:
+                votes.update(posting)
+        for other_id, shared in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
+            if shared < 0.5 * threshold * len(sample):
+                break
+            other = kept[other_id]
             similarity = len(shingles & other) / len(shingles | other)
             if similarity >= threshold:
-                docs.loc[i, ["status", "duplicate_of"]] = ["duplicate", other_id]
-                docs.loc[i, "status_detail"] = (
-                    f"near-identical to {other_id} ({similarity:.0%} of 8-character shingles shared)"
-                )
+                found[i] = (other_id, f"near-identical to {other_id} "
+                                      f"({similarity:.0%} of 8-character shingles shared)")
                 break
         else:
-            kept.append((row["doc_id"], len(shingles), shingles))
+            kept[doc_id] = shingles
+            for h in sample:
+                index[h].append(doc_id)
+    docs = docs.copy()
+    for i, (original, detail) in found.items():
+        docs.loc[i, ["status", "duplicate_of", "status_detail"]] = ["duplicate", original, detail]
     return docs
 
 
