@@ -29,3 +29,32 @@ def seed_copy(tmp_path):
 def folder_digest(folder: Path) -> dict[str, bytes]:
     """Every file of ``folder`` with its bytes, to prove nothing was written."""
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+PLANTED = (
+    "关于<script>window.__pwned = 1</script>2024年度法治政府建设情况的报告\n\n"
+    "一、主要举措和成效\n\n"
+    "（一）依法行政。全年办理行政许可120件，<img src=x onerror=\"window.__pwned = 2\">满意率100%。\n\n"
+    "二、存在的不足和原因\n\n一是<b onmouseover=\"window.__pwned = 3\">法治</b>宣传不够。\n"
+)
+
+
+@pytest.fixture(scope="session")
+def planted_report(tmp_path_factory):
+    """The report built on the seeds plus an empty, a binary, a duplicate and a hostile file.
+
+    Returns ``(corpus_folder, out_folder, digest_before)``. Built once: it runs every notebook.
+    """
+    from gongwen import report
+
+    base = tmp_path_factory.mktemp("planted")
+    folder = base / "planted"
+    shutil.copytree(SEEDS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.bin").write_bytes(bytes(range(256)) * 16)
+    shutil.copy(SEED_FILES[0], folder / "zz_copy.txt")
+    (folder / "zz_planted.txt").write_text(PLANTED, encoding="utf-8")
+    before = folder_digest(folder)
+    out = base / "out"
+    report.build(folder, root=ROOT, out=out, progress=False)
+    return folder, out, before

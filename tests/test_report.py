@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 
 import pytest
 from conftest import ROOT, SEED_FILES, folder_digest
 from gongwen import corpus, report
+
+NOTEBOOKS_BEFORE = folder_digest(ROOT / "notebooks")
 
 
 def test_notebooks_are_listed_in_order_with_titles():
@@ -29,27 +31,33 @@ def test_index_escapes_report_text(seed_copy, tmp_path):
 
 
 @pytest.mark.slow
-def test_report_on_another_folder_leaves_it_and_the_project_untouched(seed_copy, tmp_path):
-    (seed_copy / "empty.txt").write_bytes(b"")
-    (seed_copy / "binary.bin").write_bytes(bytes(range(256)) * 16)
-    shutil.copy(SEED_FILES[0], seed_copy / "zz_copy.txt")
-    corpus_before = folder_digest(seed_copy)
-    notebooks_before = folder_digest(ROOT / "notebooks")
-    figures_before = folder_digest(ROOT / "figures")
-
-    out = tmp_path / "out"
-    index = report.build(seed_copy, root=ROOT, out=out, progress=False)
-
-    assert folder_digest(seed_copy) == corpus_before
-    assert folder_digest(ROOT / "notebooks") == notebooks_before
-    assert folder_digest(ROOT / "figures") == figures_before
-    page = index.read_text(encoding="utf-8")
-    for name in ("empty", "binary", "zz_copy", *[p.stem for p in SEED_FILES]):
-        assert name in page
+def test_report_on_another_folder_leaves_it_and_the_project_untouched(planted_report):
+    folder, out, before = planted_report
+    assert folder_digest(folder) == before
+    assert folder_digest(ROOT / "notebooks") == NOTEBOOKS_BEFORE
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for name in ("empty", "binary", "zz_copy", "zz_planted", *[p.stem for p in SEED_FILES]):
+        assert name in index
     for nb in report.list_notebooks(ROOT / "notebooks"):
-        html_page = (out / f"{nb.stem}.html").read_text(encoding="utf-8")
-        assert "Traceback" not in html_page
+        page = (out / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert "Traceback" not in page
         assert (out / "code" / f"{nb.stem}.html").is_file()
+        assert "<script>window.__pwned" not in page
     assert (out / "figures" / "00-corpus-lengths.png").is_file()
     corpus_page = (out / "00-corpus.html").read_text(encoding="utf-8")
     assert "zz_copy" in corpus_page and "duplicate" in corpus_page
+    assert (out / "data" / "docs.csv").is_file()
+    assert 'href="data/docs.csv"' in index
+
+
+def test_exports_need_no_network():
+    page = report.enhance_html("<html><body><main><h1>t</h1><h2 id='a'>A</h2></main></body></html>")
+    assert "目录" in page and 'href="#a"' in page
+    exported = (ROOT / "notebooks" / "00-corpus.ipynb")
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        html_page = report.export_html(exported, Path(tmp) / "p.html").read_text(encoding="utf-8")
+    assert "https://" not in "".join(re.findall(r'<(?:script|link)[^>]*>', html_page))
+    assert 'alt="' in html_page

@@ -654,7 +654,8 @@ def summarize(docs: pd.DataFrame, quality_table: pd.DataFrame) -> str:
             who = ", ".join(escape(x) for x in ok.loc[ok[column].isna(), "label"])
             lines_.append(f"- No {column} could be read from: {who}.")
     labels = dict(zip(docs["doc_id"], docs["label"], strict=True))
-    found = quality_table[(quality_table["count"] > 0) & (quality_table["check"] != "file")]
+    found = quality_table[(quality_table["count"] > 0) & quality_table["doc_id"].isin(ok["doc_id"])
+                          & (quality_table["check"] != "file")]
     for check, group in found.groupby("check", sort=False):
         if check in ("whitespace", "punctuation_mix"):
             continue

@@ -65,6 +65,37 @@ def save(fig, name: str, folder: str | Path) -> Path:
     return path
 
 
+def describe(fig) -> str:
+    """A one-line description of a figure for alt text: its title and panel titles."""
+    parts = []
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        parts.append(fig._suptitle.get_text())
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    if titles:
+        parts.append("；".join(titles[:8]) + ("……" if len(titles) > 8 else ""))
+    return "：".join(parts) or "图"
+
+
+def show(fig, name: str, folder: str | Path, *, alt: str | None = None, width: int = 900) -> Path:
+    """Save ``fig`` as ``folder/name.png``, display it in the notebook and close it.
+
+    The displayed PNG carries ``alt`` (default: :func:`describe`) as its Description, which
+    the HTML export turns into the image's alt text; ``width`` is its display width in pixels.
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    path = save(fig, name, folder)
+    buffer = io.BytesIO()
+    text = alt or describe(fig)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
+                metadata={"Software": None, "Description": text})
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), width=width))
+    return path
+
+
 def plot_lengths(docs: pd.DataFrame, *, top: int = 40):
     """Bar charts of report length (characters) and paragraphs, one bar per usable report.
 
