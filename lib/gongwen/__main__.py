@@ -32,6 +32,43 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_terms(args: argparse.Namespace) -> int:
+    from gongwen import corpus, terms
+
+    if args.top < 0:
+        print("gongwen: --top must be 0 (all terms) or more", file=sys.stderr)
+        return 2
+    docs = corpus.load_corpus(args.folder)
+    freq = terms.frequencies(terms.tokenize(docs, stopwords=args.stopwords))
+    table = terms.top_terms(freq, n=args.top)
+    _print_table(table[["doc_id", "term", "count", "per_10k", "rank"]], args.format)
+    return 0
+
+
+def cmd_outline(args: argparse.Namespace) -> int:
+    from gongwen import corpus, structure
+
+    table = structure.outline(corpus.load_corpus(args.folder))
+    _print_table(table[["doc_id", "line", "kind", "level", "marker", "title"]], args.format)
+    return 0
+
+
+def cmd_elements(args: argparse.Namespace) -> int:
+    from gongwen import corpus, structure
+
+    table = structure.elements(corpus.load_corpus(args.folder))
+    _print_table(table[["doc_id", "element", "present", "text", "line"]], args.format)
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from gongwen import corpus, metrics
+
+    table = metrics.extract(corpus.load_corpus(args.folder))
+    _print_table(table[metrics.COLUMNS], args.format)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from gongwen import report
 
@@ -48,6 +85,31 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
     docs.add_argument("--format", choices=["csv", "table"], default="table")
     docs.set_defaults(func=cmd_docs)
+
+    ter = sub.add_parser("terms", help="term frequencies per report: doc_id, term, count, per_10k, rank")
+    ter.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    ter.add_argument("--top", type=int, default=20, help="terms per report, by rank then term (0 = all)")
+    ter.add_argument("--stopwords", default="function",
+                     choices=["function", "boilerplate", "function+boilerplate", "none"],
+                     help="stopword lists to remove (default function words)")
+    ter.add_argument("--format", choices=["csv", "table"], default="table")
+    ter.set_defaults(func=cmd_terms)
+
+    out = sub.add_parser("outline", help="headings and enumerations: doc_id, line, kind, level, marker, title")
+    out.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    out.add_argument("--format", choices=["csv", "table"], default="table")
+    out.set_defaults(func=cmd_outline)
+
+    ele = sub.add_parser("elements", help="official-document elements: doc_id, element, present, text, line")
+    ele.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    ele.add_argument("--format", choices=["csv", "table"], default="table")
+    ele.set_defaults(func=cmd_elements)
+
+    met = sub.add_parser("metrics", help="quantitative claims: doc_id, line, start, end, text, indicator, value, "
+                                         "unit, multiplier, normalized_value, base_unit, kind, qualifier, ...")
+    met.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    met.add_argument("--format", choices=["csv", "table"], default="table")
+    met.set_defaults(func=cmd_metrics)
 
     rep = sub.add_parser("report", help="execute every notebook on a corpus and export HTML")
     rep.add_argument("--corpus", default=DEFAULT_FOLDER, help="folder of reports (default seeds)")
