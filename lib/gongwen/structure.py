@@ -408,6 +408,25 @@ def sections(docs: pd.DataFrame) -> pd.DataFrame:
     return _typed(pd.DataFrame(rows, columns=SECTION_COLUMNS), {"para_id": "int64", "line": "int64"})
 
 
+def line_paths(raw_text: str) -> list[str]:
+    """The heading path (as in :func:`outline`) in force at every line of one raw text.
+
+    Element ``i`` is for line ``i + 1`` on disk; lines between paragraphs (blank lines, page
+    chrome) carry the path of the paragraph above. Used to place other tables' rows
+    (metrics, themes) in the report's sections.
+    """
+    lines = raw_text.split("\n")
+    paths = [""] * len(lines)
+    chains = _analyse(raw_text).chains
+    for (first, last, _), (path, _, _) in zip(corpus.clean_text(raw_text).paragraphs, chains, strict=True):
+        for number in range(first, last + 1):
+            paths[number - 1] = path
+    for i in range(1, len(paths)):
+        if not paths[i] and not lines[i].strip():
+            paths[i] = paths[i - 1]
+    return paths
+
+
 def section_lengths(docs: pd.DataFrame) -> pd.DataFrame:
     """Length of each top-level section of every usable report, for the document map.
 
