@@ -1,9 +1,16 @@
 """gongwen: compare Chinese government reports side by side.
 
-One module per concern: :mod:`gongwen.corpus` (loading, cleaning, quality),
-:mod:`gongwen.metadata` (title, issuer, type, year, dates, 发文字号 from the text),
-:mod:`gongwen.plotting` (CJK font, figures), :mod:`gongwen.report` (HTML export)
-and a command line in :mod:`gongwen.__main__`.
+One module per concern, each a set of pure functions over tidy pandas DataFrames:
+
+- :mod:`gongwen.corpus`: loading, decoding, cleaning, the quality table
+- :mod:`gongwen.metadata`: title, issuer, type, year, dates, 发文字号 read from the text
+- :mod:`gongwen.terms`: segmentation, frequencies, keyness, KWIC, formulations
+- :mod:`gongwen.structure`: outlines, 公文 elements, required annual-report content
+- :mod:`gongwen.metrics`: quantitative claims, normalised
+- :mod:`gongwen.plotting`: the CJK font and shared figures
+- :mod:`gongwen.report`: executing notebooks and exporting HTML
+
+The command line is :mod:`gongwen.__main__` (``python -m gongwen --help``).
 """
 
 __version__ = "0.1.0"

@@ -38,9 +38,11 @@ __all__ = [
     "clean_text",
     "decode_bytes",
     "inventory",
+    "light_line",
     "lines",
     "load_corpus",
     "paragraphs",
+    "punctuation_widths",
     "quality",
     "quality_matrix",
     "summarize",
@@ -249,6 +251,25 @@ def clean_text(raw_text: str) -> Cleaned:
         blank_run = 0
 
     return Cleaned(tuple(tuple(p) for p in paragraphs), tuple(changes))
+
+
+def light_line(line: str) -> str:
+    """A raw line without zero-width characters, injected strings and markup debris, odd
+    spaces made plain and the ends stripped; unlike the analysis text, internal spaces stay.
+
+    For readers that need a line nearly as written (metadata, outline titles).
+    """
+    text = _ZERO_WIDTH.sub("", line)
+    if _INJECTED_RE is not None:
+        text = _INJECTED_RE.sub("", text)
+    for pattern in _MARKDOWN:
+        text = pattern.sub("", text)
+    return _ODD_SPACES.sub(" ", text).strip()
+
+
+def punctuation_widths(text: str) -> tuple[int, int]:
+    """``(half, full)``: half-width marks next to Chinese characters, and full-width marks."""
+    return len(_HALF_NEAR_CJK.findall(text)), len(_FULL_RE.findall(text))
 
 
 def _is_chrome(line: str) -> bool:
@@ -581,8 +602,7 @@ def _describe(items: list[tuple[int, str]], *, quote: bool, limit: int = 4) -> s
 
 
 def _punctuation_mix(raw: str) -> tuple[int, str]:
-    half = len(_HALF_NEAR_CJK.findall(raw))
-    full = len(_FULL_RE.findall(raw))
+    half, full = punctuation_widths(raw)
     total = half + full
     if not total:
         return 0, ""

@@ -65,15 +65,13 @@ def extract(raw_text: str) -> dict:
 
 def _light_lines(raw_text: str) -> list[str]:
     # Local import: corpus imports this module.
-    from gongwen.corpus import _INJECTED_RE, _is_chrome
+    from gongwen.corpus import _is_chrome, light_line
 
     out = []
     for line in raw_text.split("\n"):
         if _is_chrome(line):
             continue
-        if _INJECTED_RE is not None:
-            line = _INJECTED_RE.sub("", line)
-        line = re.sub(r"[\s\u00a0\u3000]+", " ", line).replace("*", "").strip()
+        line = re.sub(r"\s+", " ", light_line(line)).replace("*", "").strip()
         if line:
             out.append(line)
     return out

@@ -67,7 +67,6 @@ PROFILE_COLUMNS = [
 ]
 
 _RULES = load_yaml("structure.yaml")
-_CLEANING = load_yaml("cleaning.yaml")
 _O = _RULES["outline"]
 _E = _RULES["elements"]
 
@@ -92,11 +91,6 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _UNNUMBERED = re.compile(rf"[{_CJK}]{{2,{int(_O['unnumbered_max'])}}}")
 _SENTENCE_END = "。；;！？!?：:"
 
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
-_ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_MARKDOWN = [re.compile(p, re.IGNORECASE) for p in _CLEANING["markdown"]]
-_INJECTED = sorted(_CLEANING["injected"], key=len, reverse=True)
-_INJECTED_RE = re.compile("|".join(re.escape(s) for s in _INJECTED), re.IGNORECASE) if _INJECTED else None
 _SPACES = re.compile(r"\s+")
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -110,14 +104,7 @@ def _cn_number(text: str) -> int:
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
 
 
-def _light(line: str) -> str:
-    """A raw line with debris, spam and odd spaces removed; internal spaces kept."""
-    text = _ZERO_WIDTH.sub("", line)
-    if _INJECTED_RE is not None:
-        text = _INJECTED_RE.sub("", text)
-    for pattern in _MARKDOWN:
-        text = pattern.sub("", text)
-    return _ODD_SPACES.sub(" ", text).strip()
+_light = corpus.light_line
 
 
 # --------------------------------------------------------------------------- paragraphs
@@ -485,10 +472,6 @@ def outline_tree(outline_table: pd.DataFrame, docs: pd.DataFrame, *, title_chars
 
 # --------------------------------------------------------------------------- profile
 
-_HALF = ",;:?!()"
-_FULL = "，；：？！（）"
-_HALF_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[{re.escape(_HALF)}]|[{re.escape(_HALF)}](?=[{_CJK}])")
-_FULL_RE = re.compile(f"[{_FULL}]")
 _MIXED = 0.05  # a minority style above this share makes a report "mixed"
 
 
@@ -523,8 +506,7 @@ def profile(docs: pd.DataFrame) -> pd.DataFrame:
         half = int(bracketed.str.startswith("(").sum())
         level3 = sorted({m[-1] for m in heads.loc[heads["level"] == 3, "marker"]})
         text = corpus.clean_text(raw).text
-        half_p = len(_HALF_NEAR_CJK.findall(raw))
-        full_p = len(_FULL_RE.findall(raw))
+        half_p, full_p = corpus.punctuation_widths(raw)
         share = round(half_p / (half_p + full_p), 3) if half_p + full_p else None
         sentences = [len(re.sub(r"\s", "", s)) for s in re.split(r"[。！？!?]", text)]
         sentences = [n for n in sentences if n >= 2]
