@@ -96,25 +96,30 @@ def show(fig, name: str, folder: str | Path, *, alt: str | None = None, width: i
     return path
 
 
-def plot_lengths(docs: pd.DataFrame, *, top: int = 40):
-    """Bar charts of report length (characters) and paragraphs, one bar per usable report.
+def plot_lengths(docs: pd.DataFrame, *, headings: pd.Series | None = None, top: int = 40):
+    """Bars of report length (characters), paragraphs and, when given, headings per report.
 
-    With more than ``top`` reports the longest ``top`` are shown and the title says so.
+    Args:
+        docs: the docs table; only usable reports are drawn.
+        headings: headings per report, indexed by doc_id (e.g. counted from structure.outline).
+        top: with more reports, the ``top`` longest are drawn and the title says so.
     """
     use_cjk_font()
     ok = docs[docs["status"] == "ok"].sort_values(["chars", "doc_id"], ascending=[False, True])
     shown = ok.head(top)
+    panels = [("chars", "字数（不计空白）", "#4C72B0"), ("paragraphs", "段落数", "#DD8452")]
+    if headings is not None:
+        shown = shown.assign(headings=shown["doc_id"].map(headings).fillna(0).astype(int))
+        panels.append(("headings", "标题数（各级）", "#55A868"))
     height = max(2.5, 0.32 * len(shown) + 1.2)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, height), sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels) + 1, height), sharey=True)
     labels = shown["label"].tolist()[::-1]
-    left.barh(labels, shown["chars"].tolist()[::-1], color="#4C72B0")
-    left.set_xlabel("字数（不计空白）")
-    right.barh(labels, shown["paragraphs"].tolist()[::-1], color="#DD8452")
-    right.set_xlabel("段落数")
-    for ax in (left, right):
+    for ax, (column, xlabel, color) in zip(axes, panels, strict=True):
+        ax.barh(labels, shown[column].tolist()[::-1], color=color)
+        ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
     note = f"（字数最多的 {top} 篇，共 {len(ok)} 篇）" if len(ok) > top else ""
-    fig.suptitle(f"各报告篇幅{note}")
+    fig.suptitle(f"各报告篇幅与结构规模{note}")
     fig.tight_layout()
     return fig
