@@ -70,6 +70,24 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_themes(args: argparse.Namespace) -> int:
+    from gongwen import corpus, themes
+
+    docs = corpus.load_corpus(args.folder)
+    table = themes.shares(themes.units(docs), docs)
+    _print_table(table[["doc_id", "theme", "share", "paragraphs"]], args.format)
+    return 0
+
+
+def cmd_paragraphs(args: argparse.Namespace) -> int:
+    from gongwen import corpus, themes
+
+    docs = corpus.load_corpus(args.folder)
+    table = themes.dominant(themes.units(docs), themes.code(docs))
+    _print_table(table[["doc_id", "para_id", "line", "theme", "score"]], args.format)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from gongwen import report
 
@@ -111,6 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     met.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
     met.add_argument("--format", choices=["csv", "table"], default="table")
     met.set_defaults(func=cmd_metrics)
+
+    thm = sub.add_parser("themes", help="theme shares per report (纲要 grid + codebook): doc_id, theme, share, "
+                                        "paragraphs")
+    thm.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    thm.add_argument("--format", choices=["csv", "table"], default="table")
+    thm.set_defaults(func=cmd_themes)
+
+    par = sub.add_parser("paragraphs", help="each paragraph's dominant theme: doc_id, para_id, line, theme, score")
+    par.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    par.add_argument("--format", choices=["csv", "table"], default="table")
+    par.set_defaults(func=cmd_paragraphs)
 
     rep = sub.add_parser("report", help="execute every notebook on a corpus and export HTML")
     rep.add_argument("--corpus", default=DEFAULT_FOLDER, help="folder of reports (default seeds)")
