@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from conftest import SEED_FILES
 from gongwen import corpus, metrics, structure, terms
 
