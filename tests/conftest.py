@@ -11,6 +11,7 @@ from gongwen import corpus
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
+EXTRA_FILES = sorted((ROOT / "tests" / "data" / "extra").glob("*.txt"))
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,8 @@ PLANTED = (
 
 @pytest.fixture(scope="session")
 def planted_report(tmp_path_factory):
-    """The report built on the seeds plus an empty, a binary, a duplicate and a hostile file.
+    """The report built on the seeds plus an empty, a binary, a duplicate and a hostile file, and the
+    realistic reports of ``tests/data/extra`` (one in traditional script, one in GB18030).
 
     Returns ``(corpus_folder, out_folder, digest_before)``. Built once: it runs every notebook.
     """
@@ -54,6 +56,8 @@ def planted_report(tmp_path_factory):
     (folder / "binary.bin").write_bytes(bytes(range(256)) * 16)
     shutil.copy(SEED_FILES[0], folder / "zz_copy.txt")
     (folder / "zz_planted.txt").write_text(PLANTED, encoding="utf-8")
+    for path in EXTRA_FILES:  # hand-written reports: a web copy, a notice, traditional script, GB18030
+        shutil.copy(path, folder / path.name)
     before = folder_digest(folder)
     out = base / "out"
     report.build(folder, root=ROOT, out=out, progress=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -61,3 +62,20 @@ def test_exports_need_no_network():
         html_page = report.export_html(exported, Path(tmp) / "p.html").read_text(encoding="utf-8")
     assert "https://" not in "".join(re.findall(r'<(?:script|link)[^>]*>', html_page))
     assert 'alt="' in html_page
+
+
+@pytest.mark.slow
+def test_every_report_appears_in_every_notebook(planted_report):
+    """Any corpus, any size: each usable report is named (label or doc_id) on every notebook page."""
+    folder, out, _ = planted_report
+    docs = corpus.load_corpus(folder)
+    ok = corpus.usable(docs)
+    assert {"101_county_report", "104_traditional", "105_gb18030"} <= set(ok["doc_id"])
+    for nb in report.list_notebooks(ROOT / "notebooks"):
+        page = (out / f"{nb.stem}.html").read_text(encoding="utf-8")
+        missing = [d for d, label in zip(ok["doc_id"], ok["label"], strict=True)
+                   if d not in page and html.escape(label) not in page]
+        assert not missing, f"{nb.stem}: {missing}"
+    assert (out / "tables" / "tokens.parquet").is_file()
+    tables = {p.stem for p in (out / "tables").iterdir()}
+    assert {"docs", "outline", "elements", "compliance", "metrics", "keyness", "frequencies"} <= tables

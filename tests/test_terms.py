@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 import subprocess
@@ -201,17 +200,20 @@ def test_tokenize_ignores_unusable_reports(tmp_path):
 
 
 def test_cached_run_equals_cold_run(seed_docs, tmp_path):
+    from gongwen import cache
+
     uncached = terms.tokenize(seed_docs, cache=False)
     cold = terms.tokenize(seed_docs)
-    files = sorted((tmp_path / "cache" / "segments").glob("*.json"))
+    files = sorted((tmp_path / "cache" / "reports").rglob("*.pkl"))
     assert len(files) == len(corpus.usable(seed_docs))
+    cache.clear()  # forget what is in memory: the next run reads the files
     warm = terms.tokenize(seed_docs)
     pd.testing.assert_frame_equal(cold, uncached)
     pd.testing.assert_frame_equal(warm, uncached)
-    files[0].write_text("{not json", encoding="utf-8")  # a damaged file is segmented again
+    files[0].write_bytes(b"not a pickle")  # a damaged file is segmented again
+    cache.clear()
     pd.testing.assert_frame_equal(terms.tokenize(seed_docs), uncached)
-    assert json.loads(files[0].read_text(encoding="utf-8"))["tokens"]
-    assert not list((tmp_path / "cache" / "segments").glob(".tmp-*"))
+    assert not list((tmp_path / "cache" / "reports").rglob(".tmp-*"))
 
 
 def test_adding_a_report_segments_only_that_report(seed_copy, monkeypatch):

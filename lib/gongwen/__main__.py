@@ -88,6 +88,34 @@ def cmd_paragraphs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from gongwen import intake
+
+    try:
+        added = intake.add(args.files, args.to)
+    except intake.IntakeError as error:
+        for line in str(error).splitlines():
+            print(f"gongwen: {line}", file=sys.stderr)
+        print("gongwen: nothing was added", file=sys.stderr)
+        return 1
+    _print_table(pd.DataFrame(added, columns=["doc_id", "file", "source_file", "source_format", "chars",
+                                              "traditional"]), args.format)
+    print(f"added {len(added)} report(s) to {args.to}; run `make report` to analyse them", file=sys.stderr)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from gongwen import pipeline
+
+    progress = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
+    tables = pipeline.analyze(args.folder, cache=not args.no_cache, workers=args.workers, progress=progress)
+    written = pipeline.write_tables(tables, args.out)
+    summary = pd.DataFrame({"table": list(tables), "rows": [len(t) for t in tables.values()],
+                            "file": [str(p) for p in written]})
+    _print_table(summary, args.format)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from gongwen import report
 
@@ -140,6 +168,24 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
     par.add_argument("--format", choices=["csv", "table"], default="table")
     par.set_defaults(func=cmd_paragraphs)
+
+    add = sub.add_parser("add", help="add report files (.txt, .html, .docx, .pdf) to a corpus folder as UTF-8 .txt")
+    add.add_argument("files", nargs="+", metavar="FILE")
+    add.add_argument("--to", default=DEFAULT_FOLDER, help="corpus folder (default seeds)")
+    add.add_argument("--format", choices=["csv", "table"], default="table")
+    add.set_defaults(func=cmd_add)
+
+    ana = sub.add_parser("analyze", help="compute every table of the analysis and write them to a folder "
+                                         "(CSV; Parquet for tokens, frequencies, tfidf)")
+    ana.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    ana.add_argument("--out", required=True, help="folder the tables are written to")
+    ana.add_argument("--workers", type=int, default=None, help="processes for per-report work (default: all cores)")
+    ana.add_argument("--no-cache", action="store_true", help="neither read nor write the per-report cache")
+    ana.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="progress bars on stderr (default: when stderr is a terminal)")
+    ana.add_argument("--quiet", action="store_true", help="no progress bars")
+    ana.add_argument("--format", choices=["csv", "table"], default="table")
+    ana.set_defaults(func=cmd_analyze)
 
     rep = sub.add_parser("report", help="execute every notebook on a corpus and export HTML")
     rep.add_argument("--corpus", default=DEFAULT_FOLDER, help="folder of reports (default seeds)")

@@ -23,13 +23,14 @@ import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from gongwen import metadata as _metadata
 from gongwen._data import load_yaml
+from gongwen.cache import per_report
 
 __all__ = [
     "DOC_COLUMNS",
@@ -45,6 +46,7 @@ __all__ = [
     "punctuation_widths",
     "quality",
     "quality_matrix",
+    "simplified",
     "summarize",
     "usable",
 ]
@@ -206,18 +208,24 @@ class Cleaned:
         return "\n".join(p[2] for p in self.paragraphs)
 
 
-@lru_cache(maxsize=4096)
+@per_report("corpus.clean_text")
 def clean_text(raw_text: str) -> Cleaned:
     """Derive the analysis text of one report from its raw text (LF line endings).
 
     Rules come from ``data/cleaning.yaml``. Changes, each with the 1-based line it
-    concerns: ``page_chrome`` (line removed), ``injected`` (string removed),
+    concerns: ``traditional`` (traditional characters written in simplified form, see
+    :func:`simplified`), ``page_chrome`` (line removed), ``injected`` (string removed),
     ``markdown`` (debris removed), ``whitespace`` (spaces normalised), ``line_join``
     (line joined to the paragraph above because that one broke mid-sentence).
+    Results are cached (:mod:`gongwen.cache`).
     """
     changes: list[tuple[int, str, str, str]] = []
     kept: list[tuple[int, str]] = []
-    for number, line in enumerate(raw_text.split("\n"), start=1):
+    source = simplified(raw_text)
+    raw_lines = raw_text.split("\n") if source != raw_text else None
+    for number, line in enumerate(source.split("\n"), start=1):
+        if raw_lines is not None and raw_lines[number - 1] != line:
+            changes.append((number, "traditional", raw_lines[number - 1].strip(), line.strip()))
         text = _ZERO_WIDTH.sub("", line)
         if _is_chrome(text):
             changes.append((number, "page_chrome", line.strip(), ""))
@@ -251,6 +259,53 @@ def clean_text(raw_text: str) -> Cleaned:
         blank_run = 0
 
     return Cleaned(tuple(tuple(p) for p in paragraphs), tuple(changes))
+
+
+#: Share of Chinese characters OpenCC's t2s changes above which a report counts as traditional.
+TRADITIONAL_SHARE = 0.05
+_TRADITIONAL_MIN = 5  # ... and at least this many characters
+
+
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@per_report("corpus.simplified")
+def simplified(raw_text: str) -> str:
+    """The raw text in simplified characters when it is written in traditional ones.
+
+    A report is traditional when OpenCC's t2s conversion changes at least
+    :data:`TRADITIONAL_SHARE` of its Chinese characters; otherwise ``raw_text`` itself is
+    returned. Conversion is line by line and keeps every line's length, so line numbers and
+    character offsets of the simplified text are those of the file. Every reader of report text
+    (cleaning, metadata, outline, elements, metrics) reads this text; ``raw_text`` stays as given.
+    """
+    converter = _t2s()
+    converted = converter.convert(raw_text)
+    if len(converted) != len(raw_text):
+        converted = "".join(_same_length(converter, line) for line in raw_text.split("\n"))
+    cjk = len(_CJK_RE.findall(raw_text))
+    changed = sum(1 for a, b in zip(raw_text, converted, strict=False) if a != b)
+    if changed < _TRADITIONAL_MIN or changed < TRADITIONAL_SHARE * cjk:
+        return raw_text
+    lines = raw_text.split("\n")
+    out = []
+    for line in lines:
+        new = converter.convert(line)
+        out.append(new if len(new) == len(line) else _same_length(converter, line))
+    return "\n".join(out)
+
+
+def _same_length(converter, line: str) -> str:
+    # Character by character: a phrase rule may change a word's length; a character never.
+    out = []
+    for ch in line:
+        new = converter.convert(ch)
+        out.append(new if len(new) == 1 else ch)
+    return "".join(out)
 
 
 def light_line(line: str) -> str:
@@ -370,20 +425,48 @@ def _read_one(path: Path, *, max_bytes: int) -> dict:
         row.update(status="empty", status_detail="the file holds no text" if not data.strip()
                    else "the file holds only whitespace or page furniture")
         return row
-    row.update(_metadata.extract(raw))
+    row.update(_metadata_fields(raw))
     return row
+
+
+@per_report("corpus.metadata")
+def _metadata_fields(raw_text: str) -> tuple[tuple[str, object], ...]:
+    return tuple(_metadata.extract(simplified(raw_text)).items())
+
+
+def _core(text: str) -> str:
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
 
 
 def _fingerprint(text: str) -> str:
     # Same words in the same order: whitespace and punctuation width do not matter.
-    core = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
-    return hashlib.sha256(core.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_core(text).encode("utf-8")).hexdigest()
 
 
-def _shingles(text: str, k: int = 8) -> set[int]:
+def _shingles(text: str, k: int = 8, *, core: str | None = None) -> set[int]:
     # crc32, not hash(): Python's string hash changes between processes.
-    core = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
+    core = _core(text) if core is None else core
     return {zlib.crc32(core[i : i + k].encode("utf-8")) for i in range(max(1, len(core) - k + 1))}
+
+
+@per_report("corpus.duplicate_signature")
+def _duplicate_signature(raw_text: str) -> tuple[str, bytes]:
+    """The fingerprint of a report's analysis text and its sampled shingles (sorted, as uint32 bytes:
+    a set of Python ints would take ten times the memory for thousands of reports)."""
+    from array import array
+
+    core = _core(clean_text(raw_text).text)
+    shingles = _shingles("", core=core)
+    sample = {h for h in shingles if h % _SAMPLE == 0} or shingles
+    return hashlib.sha256(core.encode("utf-8")).hexdigest(), array("I", sorted(sample)).tobytes()
+
+
+def _unpack(packed: bytes) -> list[int]:
+    from array import array
+
+    values = array("I")
+    values.frombytes(packed)
+    return values.tolist()
 
 
 _SAMPLE = 8  # index one shingle in eight (chosen by content, so near-copies pick the same ones)
@@ -398,18 +481,24 @@ def _mark_duplicates(docs: pd.DataFrame, *, threshold: float = 0.9) -> pd.DataFr
     come from an index of sampled shingles, so the cost grows with the corpus, not its square.
     """
     seen: dict[str, str] = {}
-    kept: dict[str, set[int]] = {}
+    kept: dict[str, str] = {}  # doc_id → text; full shingle sets are built only for candidates
     index: dict[int, list[str]] = defaultdict(list)
     found: dict[int, tuple[str, str]] = {}
+    full: dict[str, set[int]] = {}
+
+    def shingles_of(doc_id: str, text: str) -> set[int]:
+        if doc_id not in full:
+            full[doc_id] = _shingles(text)
+        return full[doc_id]
+
     ok = docs[docs["status"] == "ok"].sort_values("doc_id")
-    for i, doc_id, text in zip(ok.index, ok["doc_id"], ok["text"], strict=True):
-        key = _fingerprint(text)
+    for i, doc_id, text, raw in zip(ok.index, ok["doc_id"], ok["text"], ok["raw_text"], strict=True):
+        key, packed = _duplicate_signature(raw)
+        sample = _unpack(packed)
         if key in seen:
             found[i] = (seen[key], f"same text as {seen[key]}")
             continue
         seen[key] = doc_id
-        shingles = _shingles(text)
-        sample = {h for h in shingles if h % _SAMPLE == 0} or shingles
         votes: Counter[str] = Counter()
         for h in sample:
             posting = index.get(h)
@@ -418,14 +507,14 @@ def _mark_duplicates(docs: pd.DataFrame, *, threshold: float = 0.9) -> pd.DataFr
         for other_id, shared in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
             if shared < 0.5 * threshold * len(sample):
                 break
-            other = kept[other_id]
+            shingles, other = shingles_of(doc_id, text), shingles_of(other_id, kept[other_id])
             similarity = len(shingles & other) / len(shingles | other)
             if similarity >= threshold:
                 found[i] = (other_id, f"near-identical to {other_id} "
                                       f"({similarity:.0%} of 8-character shingles shared)")
                 break
         else:
-            kept[doc_id] = shingles
+            kept[doc_id] = text
             for h in sample:
                 index[h].append(doc_id)
     docs = docs.copy()
@@ -541,6 +630,7 @@ _LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 QUALITY_CHECKS = {
     "file": "skipped",  # empty, undecodable, too large or duplicate files
     "decoding": "replaced",
+    "traditional": "converted",  # traditional characters analysed in simplified form
     "page_chrome": "removed",
     "injected": "removed",
     "markdown": "removed",
@@ -573,23 +663,31 @@ def quality(docs: pd.DataFrame) -> pd.DataFrame:
             found["decoding"] = (1, doc["status_detail"])
         raw = doc["raw_text"] or ""
         if raw and doc["status"] in ("ok", "duplicate"):
-            cleaned = clean_text(raw)
-            by_kind: dict[str, list] = {}
-            for line, kind, before, _ in cleaned.changes:
-                by_kind.setdefault(kind, []).append((line, before))
-            for kind, items in by_kind.items():
-                found[kind] = (len(items), _describe(items, quote=kind != "whitespace"))
-            redactions = _REDACTION.findall(raw)
-            found["redaction"] = (len(redactions), "、".join(sorted(set(redactions))))
-            masks = _masks(cleaned.text)
-            found["mask"] = (len(masks), "characters masked with *" if masks else "")
-            found["punctuation_mix"] = _punctuation_mix(raw)
-            words = _LATIN_WORD.findall(cleaned.text)
-            found["latin_words"] = (len(words), "、".join(sorted(set(words))[:10]))
+            found.update(_text_findings(raw))
         for check, action in QUALITY_CHECKS.items():
             count, detail = found[check]
             rows.append((doc_id, check, int(count), action if count else "", detail if count else ""))
     return pd.DataFrame(rows, columns=["doc_id", "check", "count", "action", "detail"])
+
+
+@per_report("corpus.findings")
+def _text_findings(raw: str) -> tuple[tuple[str, tuple[int, str]], ...]:
+    """The checks of :func:`quality` that depend on a report's text alone: ``(check, (count, detail))``."""
+    found: dict[str, tuple[int, str]] = {}
+    cleaned = clean_text(raw)
+    by_kind: dict[str, list] = {}
+    for line, kind, before, _ in cleaned.changes:
+        by_kind.setdefault(kind, []).append((line, before))
+    for kind, items in by_kind.items():
+        found[kind] = (len(items), _describe(items, quote=kind != "whitespace"))
+    redactions = _REDACTION.findall(raw)
+    found["redaction"] = (len(redactions), "、".join(sorted(set(redactions))))
+    masks = _masks(cleaned.text)
+    found["mask"] = (len(masks), "characters masked with *" if masks else "")
+    found["punctuation_mix"] = _punctuation_mix(raw)
+    words = _LATIN_WORD.findall(cleaned.text)
+    found["latin_words"] = (len(words), "、".join(sorted(set(words))[:10]))
+    return tuple(found.items())
 
 
 def _describe(items: list[tuple[int, str]], *, quote: bool, limit: int = 4) -> str:

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from gongwen._data import load_yaml
+from gongwen.cache import per_report
 
 __all__ = [
     "COLUMNS",
@@ -370,6 +371,8 @@ def _parse_tail(tail_re: re.Pattern, full: str, pos: int, *, chinese: bool) -> t
 
 def _line_claims(full: str, offset: int) -> list[_Claim]:
     """Claims whose number starts in ``full[offset:]`` (``full`` = paragraph context + line)."""
+    if not (_NUMBER_RE.search(full, offset) or _RANK_RE.search(full, offset) or _RATIO_RE.search(full, offset)):
+        return []  # no number at all: skip building the zones
     zones_title = _bracket_zones(full)
     zones_quote = _quote_zones(full)
     zones_other = _pattern_zones(full)
@@ -697,9 +700,9 @@ def _distribute(full: str, claims: list[_Claim], out: list[tuple[_Claim, str]]) 
 
 
 def _document_claims(raw: str, *, skip_lines: set[int], paragraphs) -> list[dict]:
-    from gongwen import structure
+    from gongwen import corpus, structure
 
-    raw_lines = raw.split("\n")
+    raw_lines = corpus.simplified(raw).split("\n")
     sections = structure.line_paths(raw)
     # Context: earlier lines of the same paragraph (a sentence broken by the PDF).
     context_of: dict[int, str] = {}
@@ -770,25 +773,33 @@ def extract(docs: pd.DataFrame) -> pd.DataFrame:
     from gongwen import corpus
 
     ok = corpus.usable(docs)
-    frames = []
-    for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True):
-        rows = _claims_of_raw(raw)
-        for row in rows:
-            row["doc_id"] = doc_id
-        frames.extend(rows)
-    if not frames:
+    rows = [(*values, doc_id) for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True)
+            for values in _claim_items(raw)]
+    if not rows:
         return _empty()
-    table = pd.DataFrame(frames)
+    table = pd.DataFrame(rows, columns=[*_CLAIM_KEYS, "doc_id"])
     table = table.sort_values(["doc_id", "line", "start", "_order"], kind="stable").reset_index(drop=True)
     return _typed(table)
 
 
+#: Keys of a claim row of :func:`_document_claims`, in order.
+_CLAIM_KEYS = ("line", "start", "end", "text", "indicator", "value", "unit", "multiplier", "normalized_value",
+               "base_unit", "kind", "qualifier", "masked", "section", "_order")
+
+
 def _claims_of_raw(raw: str) -> list[dict]:
+    return [dict(zip(_CLAIM_KEYS, values, strict=True)) for values in _claim_items(raw)]
+
+
+@per_report("metrics.claims")
+def _claim_items(raw: str) -> tuple[tuple, ...]:
+    """The claims of one raw text as value tuples in :data:`_CLAIM_KEYS` order (compact in memory)."""
     from gongwen import corpus
 
     cleaned = corpus.clean_text(raw)
     chrome = {line for line, change, _, _ in cleaned.changes if change == "page_chrome"}
-    return _document_claims(raw, skip_lines=chrome, paragraphs=cleaned.paragraphs)
+    rows = _document_claims(raw, skip_lines=chrome, paragraphs=cleaned.paragraphs)
+    return tuple(tuple(row[k] for k in _CLAIM_KEYS) for row in rows)
 
 
 def extract_text(text: str, *, doc_id: str = "text") -> pd.DataFrame:
@@ -924,6 +935,7 @@ def _family_rules() -> list[tuple[str, list[re.Pattern]]]:
     return [(entry["family"], [re.compile(p) for p in entry["patterns"]]) for entry in rules]
 
 
+@cache
 def _family_of(text: str) -> str:
     for family, patterns in _family_rules():
         if any(p.search(text) for p in patterns):
@@ -952,8 +964,9 @@ def families(claims: pd.DataFrame, docs: pd.DataFrame | None = None) -> pd.DataF
         from gongwen import corpus
 
         ok = corpus.usable(docs)
+        ok = ok[ok["doc_id"].isin(set(claims["doc_id"]))]
         for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True):
-            for number, line in enumerate(raw.split("\n"), start=1):
+            for number, line in enumerate(corpus.simplified(raw).split("\n"), start=1):
                 lines[(doc_id, number)] = line
     out = []
     for row in claims.itertuples(index=False):
@@ -1074,11 +1087,15 @@ def by_section(claims: pd.DataFrame, docs: pd.DataFrame, *, level: int = 2, top:
     return out.head(top) if top else out
 
 
-def family_matrix(claims: pd.DataFrame, docs: pd.DataFrame, *, min_reports: int = 2) -> pd.DataFrame:
+def family_matrix(claims: pd.DataFrame, docs: pd.DataFrame, *, min_reports: int = 2,
+                  max_reports: int | None = None) -> pd.DataFrame:
     """Claims per indicator family and report, for families found in at least ``min_reports``.
 
     Args:
         claims: the output of :func:`families`.
+        max_reports: keep the columns of at most this many reports, those with most claims in
+            these families (ties by doc_id), still in doc_id order; rows are chosen and ordered
+            on all reports.
 
     Returns:
         Index ``指标类别`` (families, most reports first, then most claims, then name), one
@@ -1095,6 +1112,10 @@ def family_matrix(claims: pd.DataFrame, docs: pd.DataFrame, *, min_reports: int 
     keys = pd.DataFrame({"reports": (counts > 0).sum(axis=1), "claims": counts.sum(axis=1)})
     keys = keys.reset_index().sort_values(["reports", "claims", "family"], ascending=[False, False, True])
     counts = counts.loc[keys["family"]]
+    if max_reports is not None and len(counts.columns) > max_reports:
+        totals = counts.sum(axis=0)
+        keep = set(sorted(counts.columns, key=lambda d: (-totals[d], d))[:max_reports])
+        counts = counts[[d for d in counts.columns if d in keep]]
     counts.columns = [_labels(ok)[d] for d in counts.columns]
     counts.index.name = "指标类别"
     return counts
@@ -1174,35 +1195,65 @@ def plot_kinds(claims: pd.DataFrame, docs: pd.DataFrame, *, top: int = 30, per: 
     return fig
 
 
-def plot_families(matrix: pd.DataFrame, *, top: int = 25):
-    """Heatmap of claims per indicator family (rows, at most ``top``) and report (columns)."""
+def plot_families(matrix: pd.DataFrame, *, top: int = 25, max_reports: int = 30):
+    """Heatmap of claims per indicator family (rows, at most ``top``) and report (columns).
+
+    With more than ``max_reports`` reports, the ``max_reports`` with most claims in the families
+    shown are drawn (in their matrix order) and the title says so.
+    """
     import matplotlib.pyplot as plt
 
     from gongwen import plotting
 
     plotting.use_cjk_font()
     shown = matrix.head(top)
-    n_rows, n_cols = max(1, len(shown)), max(1, len(shown.columns))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * n_cols + 3), max(2.5, 0.42 * n_rows + 1.8)))
+    n_reports = len(shown.columns)
+    if n_reports > max_reports:
+        totals = shown.sum(axis=0)
+        keep = sorted(range(n_reports), key=lambda j: (-totals.iloc[j], j))[:max_reports]
+        shown = shown.iloc[:, sorted(keep)]
+    # Many reports: reports down the side (labels stay horizontal), families across the top.
+    sideways = len(shown.columns) > _SIDEWAYS
+    grid = shown.T if sideways else shown
+    n_rows, n_cols = max(1, len(grid)), max(1, len(grid.columns))
+    if sideways:
+        size = (max(6.0, 0.75 * n_cols + 4.5), max(3.0, 0.32 * n_rows + 2.2))
+    else:
+        size = (max(5.0, 1.1 * n_cols + 3), max(2.5, 0.42 * n_rows + 1.8))
+    fig, ax = plt.subplots(figsize=size)
     if shown.empty:
         ax.set_axis_off()
         ax.set_title("没有在多篇报告中出现的指标类别")
         return fig
-    image = ax.imshow(shown.to_numpy(), cmap="Blues", aspect="auto", vmin=0)
-    ax.set_xticks(range(n_cols), [_wrap(c) for c in shown.columns], fontsize=8)
-    ax.set_yticks(range(n_rows), shown.index, fontsize=9)
-    peak = shown.to_numpy().max() or 1
+    image = ax.imshow(grid.to_numpy(), cmap="Blues", aspect="auto", vmin=0)
+    if sideways:
+        ax.set_xticks(range(n_cols), grid.columns, fontsize=8, rotation=45, ha="left", rotation_mode="anchor")
+        ax.xaxis.tick_top()
+    else:
+        ax.set_xticks(range(n_cols), [_wrap(c) for c in grid.columns], fontsize=8)
+    ax.set_yticks(range(n_rows), grid.index, fontsize=8 if sideways else 9)
+    peak = grid.to_numpy().max() or 1
     for i in range(n_rows):
         for j in range(n_cols):
-            value = int(shown.iat[i, j])
+            value = int(grid.iat[i, j])
             if value:
-                ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
+                ax.text(j, i, str(value), ha="center", va="center", fontsize=7 if sideways else 8,
                         color="white" if value > peak / 2 else "black")
     fig.colorbar(image, ax=ax, shrink=0.6, label="条数")
-    note = f"（前 {top} 类）" if len(matrix) > top else ""
-    ax.set_title(f"多篇报告共有的指标类别：各报告的量化表述条数{note}")
+    notes = [f"前 {top} 类" if len(matrix) > top else "",
+             f"条数最多的 {max_reports} 篇，共 {n_reports} 篇" if n_reports > max_reports else ""]
+    note = "；".join(n for n in notes if n)
+    ax.set_title(f"多篇报告共有的指标类别：各报告的量化表述条数{f'（{note}）' if note else ''}")
     fig.tight_layout()
     return fig
+
+
+_SIDEWAYS = 12  # more report columns than this: reports become the rows of the heatmap
+
+
+def _listed(items: list[str], limit: int = 8) -> str:
+    """Items joined with commas, the first ``limit`` of them, then how many more."""
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def _wrap(label: str, width: int = 8) -> str:
@@ -1248,14 +1299,14 @@ def summarize(claims: pd.DataFrame, docs: pd.DataFrame, *, evaluation: pd.DataFr
     out.append("- By kind: " + ", ".join(f"{KIND_LABELS[k]} {kinds[k]}" for k in KINDS if k in kinds) + ".")
     full = full_rates(claims, docs)
     if len(full):
-        who = ", ".join(f"{escape(label)} ({n})" for label, n in full["报告"].value_counts().sort_index().items())
+        who = _listed([f"{escape(label)} ({n})" for label, n in full["报告"].value_counts().sort_index().items()])
         out.append(f"- **{len(full)}** claims of exactly 100% (满意率, 办结率 …): {who}. "
                    "A rate of 100% says little without its base; check whether the report gives one.")
     rates = growth(claims, docs)
     if len(rates):
         who = sorted(set(rates["报告"]))
         out.append(f"- Growth figures and percentage-point differences: **{len(rates)}**, in "
-                   f"{len(who)} report(s): {', '.join(escape(w) for w in who)}.")
+                   f"{len(who)} report(s): {_listed([escape(w) for w in who])}.")
     else:
         out.append("- No report states a growth rate.")
     amounts = money(claims, docs)
@@ -1265,7 +1316,7 @@ def summarize(claims: pd.DataFrame, docs: pd.DataFrame, *, evaluation: pd.DataFr
                    f"{escape(first['原文'])} ({escape(first['报告'])}).")
     none = [labels[d] for d in ok["doc_id"] if d not in set(claims["doc_id"])]
     if none:
-        out.append(f"- No quantitative claim at all: {', '.join(escape(x) for x in none)}.")
+        out.append(f"- No quantitative claim at all: {_listed([escape(x) for x in none])}.")
     if "family" in claims.columns:
         matrix = family_matrix(claims, docs, min_reports=min_reports)
         if len(matrix):
@@ -1276,7 +1327,9 @@ def summarize(claims: pd.DataFrame, docs: pd.DataFrame, *, evaluation: pd.DataFr
             for family in matrix.index[:3]:
                 silent = [c for c in matrix.columns if matrix.loc[family, c] == 0]
                 if silent:
-                    out.append(f"- {escape(family)}: no figure from {', '.join(escape(s) for s in silent)}.")
+                    named = ", ".join(escape(s) for s in silent[:8])
+                    more = f" and {len(silent) - 8} more" if len(silent) > 8 else ""
+                    out.append(f"- {escape(family)}: no figure from {named}{more}.")
     if evaluation is not None and len(evaluation):
         values = dict(zip(evaluation["measure"], evaluation["value"], strict=True))
         out.append(f"- Against the hand-checked gold table: precision {values['precision']:.3f}, recall "

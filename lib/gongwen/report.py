@@ -416,6 +416,10 @@ def build(corpus_folder: str | Path, *, root: str | Path = ".", out: str | Path 
     own = folder == (root / "seeds").resolve()
     out = (Path(out) if out else root / "reports" / ("" if own else folder.name)).resolve()
     notebooks = list_notebooks(root / "notebooks")
+    # Every per-report analysis first, in parallel and cached: the notebooks then read the cache.
+    from gongwen import pipeline
+
+    pipeline.write_tables(pipeline.analyze(folder, progress=progress), out / "tables")
     if not own:
         # Copies of the notebooks run here; the committed ones are left untouched.
         (out / "notebooks").mkdir(parents=True, exist_ok=True)

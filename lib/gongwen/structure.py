@@ -31,6 +31,7 @@ import pandas as pd
 
 from gongwen import corpus
 from gongwen._data import load_yaml
+from gongwen.cache import per_report
 
 __all__ = [
     "COMPLIANCE_COLUMNS",
@@ -119,7 +120,7 @@ def _paragraph_segments(raw_text: str) -> tuple[tuple[tuple[int, str], ...], ...
     """
     cleaned = corpus.clean_text(raw_text)
     chrome = {line for line, kind, *_ in cleaned.changes if kind == "page_chrome"}
-    raw_lines = raw_text.split("\n")
+    raw_lines = corpus.simplified(raw_text).split("\n")
     out = []
     for first, last, _ in cleaned.paragraphs:
         segments = []
@@ -299,7 +300,7 @@ def _find_unnumbered(paragraphs: list[_Paragraph], headings: dict[int, _Heading]
     return found
 
 
-@lru_cache(maxsize=1024)
+@per_report("structure.analyse")
 def _analyse(raw_text: str) -> _Analysis:
     paragraphs = [_Paragraph(s) for s in _paragraph_segments(raw_text)]
     headings, consumed = _find_headings(paragraphs)
@@ -490,35 +491,39 @@ def profile(docs: pd.DataFrame) -> pd.DataFrame:
         ``punct_width`` is ``full``, ``half`` or ``mixed`` (minority over 5%). Lengths count
         non-whitespace characters of the analysis text; sentences end with 。！？!?.
     """
-    table = outline(docs)
-    paras = corpus.paragraphs(docs)
-    rows = []
-    for doc_id, raw in _usable(docs):
-        mine = table[table["doc_id"] == doc_id]
-        heads = mine[mine["kind"] == "heading"]
-        counts = [int((heads["level"] == level).sum()) for level in (1, 2, 3, 4)]
-        top_level = int(heads["level"].min()) if len(heads) else None
-        n_sections = int((heads["level"] == top_level).sum()) if top_level else 0
-        enums = int((mine["kind"] == "enum").sum())
-        lengths = paras.loc[paras["doc_id"] == doc_id, "text"].map(lambda t: len(re.sub(r"\s", "", t)))
-        bracketed = heads[heads["level"].isin([2, 4])]["marker"]
-        full = int(bracketed.str.startswith("（").sum())
-        half = int(bracketed.str.startswith("(").sum())
-        level3 = sorted({m[-1] for m in heads.loc[heads["level"] == 3, "marker"]})
-        text = corpus.clean_text(raw).text
-        half_p, full_p = corpus.punctuation_widths(raw)
-        share = round(half_p / (half_p + full_p), 3) if half_p + full_p else None
-        sentences = [len(re.sub(r"\s", "", s)) for s in re.split(r"[。！？!?]", text)]
-        sentences = [n for n in sentences if n >= 2]
-        rows.append((
-            doc_id, *counts, max((lv for lv, n in zip((1, 2, 3, 4), counts, strict=True) if n), default=0),
-            enums, n_sections, round(enums / max(n_sections, 1), 1), len(lengths),
-            int(lengths.median()) if len(lengths) else 0, int(lengths.max()) if len(lengths) else 0,
-            _width(half, full), " ".join("1" + m for m in level3),
-            share, _width(half_p, full_p) if share is not None else "none",
-            len(sentences), int(pd.Series(sentences).median()) if sentences else 0,
-        ))
+    rows = [(doc_id, *_profile_row(raw)) for doc_id, raw in _usable(docs)]
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+
+
+@per_report("structure.profile")
+def _profile_row(raw: str) -> tuple:
+    """The :func:`profile` of one report, without its doc_id."""
+    from statistics import median
+
+    found = _analyse(raw).rows  # (line, order, kind, level, marker, title, path)
+    heads = [r for r in found if r[2] == "heading"]
+    counts = [sum(1 for r in heads if r[3] == level) for level in (1, 2, 3, 4)]
+    top_level = min((r[3] for r in heads), default=None)
+    n_sections = sum(1 for r in heads if r[3] == top_level) if top_level else 0
+    enums = sum(1 for r in found if r[2] == "enum")
+    cleaned = corpus.clean_text(raw)
+    lengths = [len(re.sub(r"\s", "", text)) for _, _, text in cleaned.paragraphs]
+    bracketed = [r[4] for r in heads if r[3] in (2, 4)]
+    full = sum(1 for m in bracketed if m.startswith("（"))
+    half = sum(1 for m in bracketed if m.startswith("("))
+    level3 = sorted({r[4][-1] for r in heads if r[3] == 3})
+    half_p, full_p = corpus.punctuation_widths(raw)
+    share = round(half_p / (half_p + full_p), 3) if half_p + full_p else None
+    sentences = [len(re.sub(r"\s", "", s)) for s in re.split(r"[。！？!?]", cleaned.text)]
+    sentences = [n for n in sentences if n >= 2]
+    return (
+        *counts, max((lv for lv, n in zip((1, 2, 3, 4), counts, strict=True) if n), default=0),
+        enums, n_sections, round(enums / max(n_sections, 1), 1), len(lengths),
+        int(median(lengths)) if lengths else 0, max(lengths) if lengths else 0,
+        _width(half, full), " ".join("1" + m for m in level3),
+        share, _width(half_p, full_p) if share is not None else "none",
+        len(sentences), int(median(sentences)) if sentences else 0,
+    )
 
 
 def _width(half: int, full: int) -> str:
@@ -601,12 +606,12 @@ def _is_title(text: str) -> bool:
             and not text.endswith(("：", ":")) and bool(_TITLE.search(text)))
 
 
-@lru_cache(maxsize=1024)
+@per_report("structure.elements")
 def _elements_one(raw_text: str) -> tuple[tuple[str, str, int, tuple[int, ...]], ...]:
     """``(element, text, first line, all lines)`` for each element found in one report."""
     cleaned = corpus.clean_text(raw_text)
     chrome = {line for line, kind, *_ in cleaned.changes if kind == "page_chrome"}
-    lines = [(n, t) for n, line in enumerate(raw_text.split("\n"), start=1)
+    lines = [(n, t) for n, line in enumerate(corpus.simplified(raw_text).split("\n"), start=1)
              if n not in chrome and (t := _light(line))]
     body_at = next((k for k, (_, t) in enumerate(lines) if _TITLE_END in t or _match_marker(t)), len(lines))
     header = lines[:body_at]
@@ -786,20 +791,25 @@ def compliance(docs: pd.DataFrame) -> pd.DataFrame:
     applies_to = set(_REQUIRED["applies_to"])
     rows = []
     ok = corpus.usable(docs)
-    for _, doc in ok.iterrows():
-        raw = doc["raw_text"]
-        applicable = doc["doc_type"] in applies_to
-        year = doc["year"]
+    for doc_id, raw, doc_type, year in zip(ok["doc_id"], ok["raw_text"], ok["doc_type"], ok["year"], strict=True):
         next_year = int(year) + 1 if pd.notna(year) else None
-        for item in _REQUIRED["items"]:
-            base = (doc["doc_id"], int(item["item"]), item["name"], applicable)
-            if not applicable:
-                rows.append((*base, "not_applicable", None, "", ""))
-                continue
-            rows.append((*base, *_cover(raw, item, next_year)))
+        rows.extend((doc_id, *row) for row in _compliance_rows(raw, doc_type in applies_to, next_year))
     table = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
     table = table.sort_values(["doc_id", "item"], kind="stable").reset_index(drop=True)
     return _typed(table, {"item": "int64", "applicable": "bool", "line": "Int64"})
+
+
+@per_report("structure.compliance")
+def _compliance_rows(raw: str, applicable: bool, next_year: int | None) -> tuple[tuple, ...]:
+    """``(item, name, applicable, how, line, path, matched)`` for each required item of one report."""
+    rows = []
+    for item in _REQUIRED["items"]:
+        base = (int(item["item"]), item["name"], applicable)
+        if not applicable:
+            rows.append((*base, "not_applicable", None, "", ""))
+            continue
+        rows.append((*base, *_cover(raw, item, next_year)))
+    return tuple(rows)
 
 
 def _cover(raw: str, item: dict, next_year: int | None) -> tuple[str, int | None, str, str]:
@@ -868,6 +878,9 @@ def compliance_matrix(compliance_table: pd.DataFrame, docs: pd.DataFrame) -> pd.
 
 # --------------------------------------------------------------------------- summary
 
+_LISTED = 8  # reports named in one finding before "and n more"
+_PER_REPORT = 12  # up to this many reports, one finding each
+
 
 def summarize(docs: pd.DataFrame, outline_table: pd.DataFrame, elements_table: pd.DataFrame,
               compliance_table: pd.DataFrame, profile_: pd.DataFrame) -> str:
@@ -876,7 +889,9 @@ def summarize(docs: pd.DataFrame, outline_table: pd.DataFrame, elements_table: p
     ok = corpus.usable(docs)
 
     def who(ids) -> str:
-        return "、".join(escape(labels.get(d, d)) for d in ids)
+        ids = list(ids)
+        named = "、".join(escape(labels.get(d, d)) for d in ids[:_LISTED])
+        return named + (f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else "")
 
     out: list[str] = []
     heads = outline_table[outline_table["kind"] == "heading"]
@@ -915,7 +930,20 @@ def summarize(docs: pd.DataFrame, outline_table: pd.DataFrame, elements_table: p
             out.append(f"- No document element found at all: {who(none)}.")
     applicable = compliance_table[compliance_table["applicable"]]
     items = required_items().set_index("item")
+    reports = applicable["doc_id"].nunique()
+    if reports > _PER_REPORT:  # many reports: the pattern, not one line each
+        required = applicable[~applicable["item"].map(items["optional"])]
+        covered = required["how"].isin(["heading", "paragraph"]).groupby(required["doc_id"]).all()
+        out.append(f"- {int(covered.sum())} of {reports} annual reports cover every required item.")
+        gaps = required[required["how"] == "none"].groupby(["item", "name"]).size()
+        gaps = gaps.reset_index(name="n").sort_values(["n", "item"], ascending=[False, True])
+        if len(gaps):
+            out.append("- Required items most often missing: " + "; ".join(
+                f"{i}. {escape(n)} ({k} reports)" for i, n, k in zip(gaps["item"], gaps["name"], gaps["n"],
+                                                                     strict=True)) + ".")
     for doc_id, group in applicable.groupby("doc_id", sort=True):
+        if reports > _PER_REPORT:
+            break
         missing = group[(group["how"] == "none") & ~group["item"].map(items["optional"])]
         weak = group[group["how"] == "paragraph"]
         required = group[~group["item"].map(items["optional"])]
@@ -947,8 +975,11 @@ _LEVEL_COLORS = {1: "#1f3b73", 2: "#2f6fb0", 3: "#4f9a5c", 4: "#8a6d3b"}
 
 
 def plot_outlines(outline_table: pd.DataFrame, docs: pd.DataFrame, *, per_figure: int = 6,
-                  max_rows: int = 50, title_chars: int = 18) -> list:
+                  max_rows: int = 50, title_chars: int = 18, max_reports: int = 12) -> list:
     """Outlines side by side as indented trees, ``per_figure`` reports per figure.
+
+    With more than ``max_reports`` usable reports, the ``max_reports`` longest are drawn (in doc_id
+    order) and every title says so; the outline table has them all.
 
     Each panel lists a report's headings indented by level (marker and title, cut to
     ``title_chars`` characters), with the number of enumerations under a heading after it
@@ -961,7 +992,10 @@ def plot_outlines(outline_table: pd.DataFrame, docs: pd.DataFrame, *, per_figure
     from gongwen import plotting
 
     plotting.use_cjk_font()
-    ids = list(corpus.usable(docs)["doc_id"])
+    ok = corpus.usable(docs)
+    shown = ok.sort_values(["chars", "doc_id"], ascending=[False, True]).head(max_reports)
+    ids = sorted(shown["doc_id"])
+    subset = f"篇幅最长的 {len(ids)} 篇，共 {len(ok)} 篇；" if len(ok) > len(ids) else ""
     labels = _labels(docs)
     pages = -(-len(ids) // per_figure)
     figures = []
@@ -993,7 +1027,8 @@ def plot_outlines(outline_table: pd.DataFrame, docs: pd.DataFrame, *, per_figure
             if len(shown) < len(lines):
                 ax.text(0, len(shown), f"……另有 {len(lines) - len(shown)} 个标题", fontsize=8,
                         color="#666666", va="center")
-        note = f"（第 {page + 1} 页，共 {pages} 页）" if pages > 1 else ""
+        page_note = f"第 {page + 1} 页，共 {pages} 页" if pages > 1 else ""
+        note = f"（{subset}{page_note}）".replace("；）", "）") if subset or page_note else ""
         fig.suptitle(f"各报告提纲：标题按层级缩进，·n 为该标题下的列举项数{note}", fontsize=11, x=0.01,
                      ha="left")
         figures.append(fig)

@@ -23,20 +23,19 @@ Stopwords are data files: general function words (``stopwords_function.txt``) an
 the genre's boilerplate (``stopwords_boilerplate.txt``). ``tokenize`` removes function words by
 default; whether to remove boilerplate is the caller's choice.
 
-Segmentation is cached per report in ``GONGWEN_CACHE_DIR`` (default ``.cache/gongwen`` in the
-project), one JSON file per report named by a hash of its paragraphs, the user dictionary,
-jieba's version and :data:`CACHE_VERSION`. A cached run returns exactly what a cold run does.
+Segmentation is cached per report with the other per-report results (:mod:`gongwen.cache`:
+in memory, and on disk in ``GONGWEN_CACHE_DIR``, default ``.cache/gongwen`` in the project,
+keyed by the report's text and a hash of the code, the user dictionary and jieba's version).
+A cached run returns exactly what a cold run does. The segmenter is jieba's algorithm
+re-written for speed (:func:`_fast_cut`), with the same output.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
-import json
 import logging
-import os
 import re
-import tempfile
+import sys
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ import pandas as pd
 
 from gongwen import corpus
 from gongwen._data import data_path, load_yaml
+from gongwen.cache import per_report
 
 __all__ = [
     "CACHE_VERSION",
@@ -192,26 +192,104 @@ def _dictionary_terms() -> tuple[list[str], list[int]]:
     return table["term"].tolist(), table["freq"].tolist()
 
 
-@cache
-def _dictionary_hash() -> str:
-    import jieba
-
-    digest = hashlib.sha256(data_path("userdict.txt").read_bytes())
-    digest.update(f"{USER_FREQ}|{_HMM}|{jieba.__version__}|{CACHE_VERSION}".encode())
-    return digest.hexdigest()
-
-
 def _pieces(text: str) -> Iterator[str]:
     """Every piece of ``text`` as segmented: words, punctuation, spaces, numbers."""
-    tokenizer, phrases = _segmenter()
+    _, phrases = _segmenter()
+    cut = _fast_cut()
     text = _REDACTION.sub(" ", text)
     start = 0
     if phrases is not None:
         for match in phrases.finditer(text):
-            yield from tokenizer.cut(text[start : match.start()], HMM=_HMM)
+            yield from cut(text[start : match.start()])
             yield match.group(0)
             start = match.end()
-    yield from tokenizer.cut(text[start:], HMM=_HMM)
+    yield from cut(text[start:])
+
+
+@cache
+def _fast_cut():
+    """``tokenizer.cut(text, HMM=True)`` of the private tokenizer, rewritten for speed.
+
+    jieba builds a dict of candidate word ends per character, then takes ``max`` over a generator
+    calling ``log`` for every candidate. Here both happen in one backward pass with the log
+    probabilities computed once per word, and the same tie rule (the longer word wins). The output
+    is exactly jieba's: ``tests/test_terms.py`` compares the two on every seed report.
+    """
+    import math
+
+    import jieba
+    from jieba import finalseg
+
+    tokenizer, _ = _segmenter()
+    freq = tokenizer.FREQ
+    logtotal = math.log(tokenizer.total)
+    logp = {word: math.log(f) - logtotal for word, f in freq.items() if f}
+    single = 0.0 - logtotal  # log(1) - logtotal: a character jieba does not know
+    han, skip = jieba.re_han_default, jieba.re_skip_default
+
+    get = freq.get
+
+    def route(sentence: str) -> list[int]:
+        n = len(sentence)
+        best = [0.0] * (n + 1)
+        end = [0] * n
+        for k in range(n - 1, -1, -1):
+            score, stop = None, k
+            i = k
+            frag = sentence[k]
+            f = get(frag)
+            while f is not None:
+                if f:
+                    s = logp[frag] + best[i + 1]
+                    if score is None or s >= score:  # max() over (score, end): ties go to the later end
+                        score, stop = s, i
+                i += 1
+                if i == n:
+                    break
+                frag = sentence[k : i + 1]
+                f = get(frag)
+            best[k] = single + best[k + 1] if score is None else score
+            end[k] = stop
+        return end
+
+    def unknown(buf: str) -> Iterator[str]:
+        if len(buf) == 1:
+            yield buf
+        elif not freq.get(buf):
+            yield from finalseg.cut(buf)
+        else:
+            yield from buf
+
+    def cut_block(sentence: str) -> Iterator[str]:
+        end = route(sentence)
+        x, n, buf = 0, len(sentence), ""
+        while x < n:
+            y = end[x] + 1
+            if y - x == 1:
+                buf += sentence[x]
+            else:
+                if buf:
+                    yield from unknown(buf)
+                    buf = ""
+                yield sentence[x:y]
+            x = y
+        if buf:
+            yield from unknown(buf)
+
+    def cut(text: str) -> Iterator[str]:
+        for block in han.split(text):
+            if not block:
+                continue
+            if han.match(block):
+                yield from cut_block(block)
+            else:
+                for piece in skip.split(block):
+                    if skip.match(piece):
+                        yield piece
+                    else:
+                        yield from piece
+
+    return cut
 
 
 def _is_word(piece: str) -> bool:
@@ -224,61 +302,83 @@ def segment(text: str) -> list[str]:
 
 
 def cache_dir() -> Path:
-    """Folder of the segmentation cache: ``$GONGWEN_CACHE_DIR`` or ``.cache/gongwen`` in the project."""
-    env = os.environ.get("GONGWEN_CACHE_DIR")
-    if env:
-        return Path(env)
-    root = Path(__file__).resolve().parents[2]
-    if (root / "pyproject.toml").is_file():
-        return root / ".cache" / "gongwen"
-    return Path(tempfile.gettempdir()) / "gongwen-cache"
+    """The cache folder: ``$GONGWEN_CACHE_DIR`` or ``.cache/gongwen`` in the project (see :mod:`gongwen.cache`)."""
+    from gongwen import cache
+
+    return cache.cache_dir()
 
 
-def _segment_report(raw_text: str, *, use_cache: bool) -> list[tuple[int, int, int, str]]:
+def _segment_rows(raw_text: str) -> list[tuple[int, int, int, str]]:
     """``(para_id, line, position, term)`` for every word of one report's analysis text."""
-    paragraphs = [(first, text) for first, _, text in corpus.clean_text(raw_text).paragraphs]
-    key = hashlib.sha256(
-        json.dumps([_dictionary_hash(), paragraphs], ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
-    path = cache_dir() / "segments" / f"{key}.json"
-    if use_cache:
-        cached = _cache_read(path, key)
-        if cached is not None:
-            return cached
-    rows = [
+    return [
         (para_id, line, position, piece)
-        for para_id, (line, text) in enumerate(paragraphs, start=1)
+        for para_id, (line, _, text) in enumerate(corpus.clean_text(raw_text).paragraphs, start=1)
         for position, piece in enumerate(_pieces(text))
         if _is_word(piece)
     ]
-    if use_cache:
-        _cache_write(path, key, rows)
-    return rows
 
 
-def _cache_read(path: Path, key: str) -> list[tuple[int, int, int, str]] | None:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            stored = json.load(handle)
-        if stored.get("key") != key:
-            return None
-        return [(int(p), int(line), int(pos), str(term)) for p, line, pos, term in stored["tokens"]]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # missing or damaged: segment again
+def _shared_vocabulary(packed: tuple) -> tuple:
+    # Words read back from the disk cache are new strings per report; one object per word instead.
+    return (tuple(sys.intern(term) for term in packed[0]), *packed[1:])
 
 
-def _cache_write(path: Path, key: str, rows: list[tuple[int, int, int, str]]) -> None:
-    # Write a temporary file and rename it, so a reader never sees half a file.
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"key": key, "tokens": rows}, out, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)  # an unwritable cache only costs time
+@per_report("terms.segments", on_load=_shared_vocabulary)
+def _segments(raw_text: str) -> tuple[tuple[str, ...], bytes, bytes, bytes, bytes]:
+    """One report's words, compactly: ``(vocabulary, term codes, para_id, line, position)``.
+
+    The four columns are native int32 arrays as bytes; term code i is ``vocabulary[i]``.
+    """
+    return _pack(_segment_rows(raw_text))
+
+
+def _pack(rows: list[tuple[int, int, int, str]]) -> tuple[tuple[str, ...], bytes, bytes, bytes, bytes]:
+    vocabulary: dict[str, int] = {}
+    codes = [vocabulary.setdefault(term, len(vocabulary)) for *_, term in rows]
+    columns = [np.asarray([row[k] for row in rows], dtype=np.int32).tobytes() for k in range(3)]
+    return (tuple(vocabulary), np.asarray(codes, dtype=np.int32).tobytes(), *columns)
+
+
+def _segment_report(raw_text: str, *, use_cache: bool) -> list[tuple[int, int, int, str]]:
+    """``(para_id, line, position, term)`` for every word of one report (cached when ``use_cache``)."""
+    if not use_cache:
+        return _segment_rows(raw_text)
+    vocabulary, codes, *columns = _segments(raw_text)
+    ints = [np.frombuffer(c, dtype=np.int32).tolist() for c in columns]
+    terms_ = [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()]
+    return list(zip(*ints, terms_, strict=True))
+
+
+def _token_table(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) -> pd.DataFrame:
+    """The tokens table from packed segments, built column by column (fast for millions of words)."""
+    index: dict[str, int] = {}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("doc", "para", "line", "position", "term")}
+    for n, (vocabulary, codes, para, line, position) in enumerate(packed):
+        local = np.fromiter((index.setdefault(t, len(index)) for t in vocabulary), dtype=np.int64,
+                            count=len(vocabulary))
+        keep = np.fromiter((t not in drop for t in vocabulary), dtype=bool, count=len(vocabulary))
+        code = np.frombuffer(codes, dtype=np.int32)
+        mask = keep[code] if len(code) else np.zeros(0, dtype=bool)
+        parts["term"].append(local[code[mask]] if len(code) else np.zeros(0, dtype=np.int64))
+        parts["para"].append(np.frombuffer(para, dtype=np.int32)[mask])
+        parts["line"].append(np.frombuffer(line, dtype=np.int32)[mask])
+        parts["position"].append(np.frombuffer(position, dtype=np.int32)[mask])
+        parts["doc"].append(np.full(int(mask.sum()), n, dtype=np.int64))
+    vocabulary = np.empty(len(index), dtype=object)
+    vocabulary[:] = list(index)
+    ids = np.empty(len(doc_ids), dtype=object)
+    ids[:] = doc_ids
+
+    def joined(key: str, dtype) -> np.ndarray:
+        return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype=dtype)
+
+    return pd.DataFrame({
+        "doc_id": pd.array(ids[joined("doc", np.int64)], dtype="str"),
+        "para_id": joined("para", np.int64),
+        "line": joined("line", np.int64),
+        "position": joined("position", np.int64),
+        "term": pd.array(vocabulary[joined("term", np.int64)], dtype="str"),
+    }, columns=TOKEN_COLUMNS)
 
 
 def tokenize(
@@ -293,7 +393,9 @@ def tokenize(
         docs: the ``docs`` table; only usable reports (status ok) are segmented.
         stopwords: terms to leave out: the name of a list (``function``, ``boilerplate``,
             ``function+boilerplate``, ``none``) or any collection of terms.
-        cache: read and write the per-report segmentation cache (:func:`cache_dir`).
+        cache: use the per-report cache (:mod:`gongwen.cache`): results computed once per
+            report text, kept in memory and on disk in :func:`cache_dir`, computed in parallel
+            when many reports are new (:func:`gongwen.pipeline.prepare`).
 
     Returns:
         ``[doc_id, para_id, line, position, term]``, one row per word, in text order.
@@ -304,16 +406,15 @@ def tokenize(
     """
     drop = _resolve_stopwords(stopwords)
     ok = corpus.usable(docs)
-    rows = [
-        (doc_id, *row)
-        for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True)
-        for row in _segment_report(raw, use_cache=cache)
-        if row[3] not in drop
-    ]
-    table = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
-    for column in ("para_id", "line", "position"):
-        table[column] = table[column].astype("int64")
-    return table
+    raws = ok["raw_text"].tolist()
+    if cache:
+        from gongwen import pipeline
+
+        pipeline.prepare(raws)
+        packed = [_segments(raw) for raw in raws]
+    else:
+        packed = [_pack(_segment_rows(raw)) for raw in raws]
+    return _token_table(ok["doc_id"].tolist(), packed, drop)
 
 
 # --------------------------------------------------------------------------- frequencies
@@ -435,7 +536,7 @@ def _log_ratio(a: np.ndarray, b: np.ndarray, target_total: float, reference_tota
 
 
 def _keyness_table(terms, a, b, target_total, reference_total, *, sort: bool = True) -> pd.DataFrame:
-    from scipy.stats import chi2
+    from scipy.special import chdtrc  # chi2.sf(x, df) is chdtrc(df, x); scipy.stats takes a second to import
 
     g2 = _g2(a, b, target_total, reference_total)
     table = pd.DataFrame({
@@ -443,7 +544,7 @@ def _keyness_table(terms, a, b, target_total, reference_total, *, sort: bool = T
         "n_target": a.astype("int64"),
         "n_reference": b.astype("int64"),
         "g2": g2,
-        "p": chi2.sf(np.abs(g2), 1),
+        "p": chdtrc(1, np.abs(g2)),
         "log_ratio": _log_ratio(a, b, target_total, reference_total),
     })
     if not sort:
@@ -492,7 +593,7 @@ def key_terms(tokens: pd.DataFrame, *, n: int = 10, min_count: int = 1) -> pd.Da
     columns = ["doc_id", "direction", "rank", "term", "n_target", "n_reference", "g2", "p", "log_ratio"]
     if tokens["doc_id"].nunique() < 2:
         return pd.DataFrame(columns=columns)
-    from scipy.stats import chi2
+    from scipy.special import chdtrc  # chi2.sf(x, df) is chdtrc(df, x); scipy.stats takes a second to import
 
     counts = term_matrix(tokens)
     terms = np.asarray(counts.terms, dtype=object)
@@ -529,7 +630,7 @@ def key_terms(tokens: pd.DataFrame, *, n: int = 10, min_count: int = 1) -> pd.Da
         "n_target": a.astype("int64"),
         "n_reference": b.astype("int64"),
         "g2": g2,
-        "p": chi2.sf(np.abs(g2), 1),
+        "p": chdtrc(1, np.abs(g2)),
         "log_ratio": _log_ratio(a, b, t, r),
     })[columns]
 
@@ -550,12 +651,13 @@ def term_matrix(tokens: pd.DataFrame) -> TermMatrix:
     """Counts as a sparse report × term matrix (rows by doc_id, columns by term)."""
     from scipy.sparse import csr_matrix
 
-    doc_ids, rows = np.unique(tokens["doc_id"].to_numpy(dtype=str), return_inverse=True)
-    terms, cols = np.unique(tokens["term"].to_numpy(dtype=str), return_inverse=True)
+    # factorize with sort: the sorted distinct values (code-point order, as np.unique) by hashing
+    rows, doc_ids = pd.factorize(tokens["doc_id"], sort=True)
+    cols, terms = pd.factorize(tokens["term"], sort=True)
     data = np.ones(len(tokens), dtype=np.int64)
     matrix = csr_matrix((data, (rows, cols)), shape=(len(doc_ids), len(terms)))
     matrix.sum_duplicates()
-    return TermMatrix(matrix, doc_ids.tolist(), terms.tolist())
+    return TermMatrix(matrix, [str(d) for d in doc_ids], [str(t) for t in terms])
 
 
 def tfidf(tokens: pd.DataFrame, *, sublinear: bool = False) -> pd.DataFrame:
@@ -761,16 +863,21 @@ def citations(docs: pd.DataFrame) -> pd.DataFrame:
     ``text`` is the citation as written, ``form`` the normalised title (:func:`normalize_title`);
     ``kind`` is ``cited``. Titles longer than ``citation_max_chars`` (a missing 》) are skipped.
     """
+    rows = [(doc_id, *row) for doc_id, raw in _usable(docs) for row in _citation_rows(raw)]
+    return pd.DataFrame(rows, columns=_FORM_COLUMNS)
+
+
+@per_report("terms.citations")
+def _citation_rows(raw: str) -> tuple[tuple[int, str, str, str], ...]:
     limit = _FORMS["citation_max_chars"]
     rows = []
-    for doc_id, raw in _usable(docs):
-        for text, offsets, lines_ in _paragraph_lines(raw):
-            for start, end in _title_spans(text):
-                cited = text[start:end]
-                form = normalize_title(cited)
-                if form and len(form) <= limit:
-                    rows.append((doc_id, _line_at(offsets, lines_, start), "cited", cited, form))
-    return pd.DataFrame(rows, columns=_FORM_COLUMNS)
+    for text, offsets, lines_ in _paragraph_lines(raw):
+        for start, end in _title_spans(text):
+            cited = text[start:end]
+            form = normalize_title(cited)
+            if form and len(form) <= limit:
+                rows.append((_line_at(offsets, lines_, start), "cited", cited, form))
+    return tuple(rows)
 
 
 def quotations(docs: pd.DataFrame) -> pd.DataFrame:
@@ -779,17 +886,21 @@ def quotations(docs: pd.DataFrame) -> pd.DataFrame:
     ``kind`` is ``quoted``; ``form`` is the content without spaces. Quotations longer than
     ``quote_max_chars`` are sentences, not expressions, and are skipped.
     """
+    rows = [(doc_id, *row) for doc_id, raw in _usable(docs) for row in _quotation_rows(raw)]
+    return pd.DataFrame(rows, columns=_FORM_COLUMNS)
+
+
+@per_report("terms.quotations")
+def _quotation_rows(raw: str) -> tuple[tuple[int, str, str, str], ...]:
     limit = _FORMS["quote_max_chars"]
     rows = []
-    for doc_id, raw in _usable(docs):
-        for text, offsets, lines_ in _paragraph_lines(raw):
-            for start, end in _quote_spans(text):
-                content = text[start:end]
-                form = re.sub(r"\s+", "", content)
-                if form and len(form) <= limit:
-                    rows.append((doc_id, _line_at(offsets, lines_, start - 1), "quoted",
-                                 text[start - 1 : end + 1], form))
-    return pd.DataFrame(rows, columns=_FORM_COLUMNS)
+    for text, offsets, lines_ in _paragraph_lines(raw):
+        for start, end in _quote_spans(text):
+            content = text[start:end]
+            form = re.sub(r"\s+", "", content)
+            if form and len(form) <= limit:
+                rows.append((_line_at(offsets, lines_, start - 1), "quoted", text[start - 1 : end + 1], form))
+    return tuple(rows)
 
 
 @cache
@@ -810,24 +921,29 @@ def numbered_formulations(docs: pd.DataFrame) -> pd.DataFrame:
     whose whole content matches the general pattern numeral + classifier + noun (“六大专项任务”).
     ``kind`` is ``numbered``.
     """
-    listed, lookup, general = _numbered_patterns()
-    rows = []
-    for doc_id, raw in _usable(docs):
-        for text, offsets, lines_ in _paragraph_lines(raw):
-            spans = _quote_spans(text)
-            taken = []
-            for match in listed.finditer(text):
-                form, quoted_only = lookup[match.group(0)]
-                if quoted_only and not any(s <= match.start() and match.end() <= e for s, e in spans):
-                    continue
-                taken.append((match.start(), match.end()))
-                rows.append((doc_id, _line_at(offsets, lines_, match.start()), "numbered", match.group(0), form))
-            for start, end in spans:
-                content = text[start:end]
-                if general.fullmatch(content) and not any(s < end and start < e for s, e in taken):
-                    rows.append((doc_id, _line_at(offsets, lines_, start), "numbered", content, content))
+    rows = [(doc_id, *row) for doc_id, raw in _usable(docs) for row in _numbered_rows(raw)]
     table = pd.DataFrame(rows, columns=_FORM_COLUMNS)
     return table.sort_values(["doc_id", "line"], kind="stable").reset_index(drop=True)
+
+
+@per_report("terms.numbered")
+def _numbered_rows(raw: str) -> tuple[tuple[int, str, str, str], ...]:
+    listed, lookup, general = _numbered_patterns()
+    rows = []
+    for text, offsets, lines_ in _paragraph_lines(raw):
+        spans = _quote_spans(text)
+        taken = []
+        for match in listed.finditer(text):
+            form, quoted_only = lookup[match.group(0)]
+            if quoted_only and not any(s <= match.start() and match.end() <= e for s, e in spans):
+                continue
+            taken.append((match.start(), match.end()))
+            rows.append((_line_at(offsets, lines_, match.start()), "numbered", match.group(0), form))
+        for start, end in spans:
+            content = text[start:end]
+            if general.fullmatch(content) and not any(s < end and start < e for s, e in taken):
+                rows.append((_line_at(offsets, lines_, start), "numbered", content, content))
+    return tuple(rows)
 
 
 def formulations(docs: pd.DataFrame) -> pd.DataFrame:
@@ -849,6 +965,7 @@ def formulation_matrix(
     *,
     kind: str | None = None,
     min_reports: int = 1,
+    max_reports: int | None = None,
 ) -> pd.DataFrame:
     """Which report uses which formulation: form × report counts.
 
@@ -857,6 +974,8 @@ def formulation_matrix(
         docs: the ``docs`` table; its labels name the columns.
         kind: keep only this kind (``numbered``, ``quoted``, ``cited``).
         min_reports: keep forms used by at least this many reports.
+        max_reports: show the columns of at most this many reports, those using the most of the
+            forms kept (ties by doc_id), in doc_id order; ``报告数`` still counts every report.
 
     Returns:
         One row per form (index ``form``), a ``报告数`` column (reports using it), then one
@@ -875,6 +994,11 @@ def formulation_matrix(
     result = counts.loc[order["form"]]
     result.insert(0, "报告数", reports.loc[order["form"]].to_numpy())
     result = result[result["报告数"] >= min_reports]
+    if max_reports is not None and len(result.columns) - 1 > max_reports:
+        labels = list(result.columns[1:])
+        totals = result[labels].sum(axis=0)
+        keep = set(sorted(range(len(labels)), key=lambda j: (-totals.iloc[j], j))[:max_reports])
+        result = result[["报告数"] + [label for j, label in enumerate(labels) if j in keep]]
     result.index.name = "form"
     result.columns.name = None
     return result
@@ -919,26 +1043,40 @@ def lexical_profile(docs: pd.DataFrame, *, window: int = 500, cache: bool = True
         count); mean non-whitespace characters per sentence (1 decimal); the share of words
         on the boilerplate and the function-word lists (3 decimals).
     """
-    tokens = tokenize(docs, stopwords="none", cache=cache)
-    boiler, function = stopwords("boilerplate"), stopwords("function")
-    by_doc = dict(tuple(tokens.groupby("doc_id", sort=True)["term"]))
-    rows = []
-    for _, doc in corpus.usable(docs).iterrows():
-        terms = by_doc[doc["doc_id"]].tolist() if doc["doc_id"] in by_doc else []
-        sentences = [
-            s for text, _, _ in _paragraph_lines(doc["raw_text"]) for s in _SENTENCE_END.split(text)
-            if re.sub(r"\s", "", s)
-        ]
-        sentence_chars = [len(re.sub(r"\s", "", s)) for s in sentences]
-        n = len(terms)
-        rows.append((
-            doc["doc_id"], int(doc["chars"]), n, len(set(terms)), round(_mattr(terms, window), 3),
-            len(sentences), round(float(np.mean(sentence_chars)), 1) if sentences else float("nan"),
-            round(sum(t in boiler for t in terms) / n, 3) if n else float("nan"),
-            round(sum(t in function for t in terms) / n, 3) if n else float("nan"),
-        ))
+    ok = corpus.usable(docs)
+    raws = ok["raw_text"].tolist()
+    if cache:
+        from gongwen import pipeline
+
+        pipeline.prepare(raws)
+        values = [_lexical_row(raw, window) for raw in raws]
+    else:
+        values = [_lexical_values(raw, window, [row[3] for row in _segment_rows(raw)]) for raw in raws]
+    rows = [(doc_id, int(chars), *v) for doc_id, chars, v in zip(ok["doc_id"], ok["chars"], values, strict=True)]
     return pd.DataFrame(rows, columns=["doc_id", "chars", "tokens", "types", "mattr", "sentences",
                                        "sentence_chars", "boilerplate_share", "function_share"])
+
+
+@per_report("terms.lexical")
+def _lexical_row(raw: str, window: int) -> tuple:
+    vocabulary, codes, *_ = _segments(raw)
+    return _lexical_values(raw, window, [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()])
+
+
+def _lexical_values(raw: str, window: int, terms: list[str]) -> tuple:
+    boiler, function = stopwords("boilerplate"), stopwords("function")
+    sentences = [
+        s for text, _, _ in _paragraph_lines(raw) for s in _SENTENCE_END.split(text)
+        if re.sub(r"\s", "", s)
+    ]
+    sentence_chars = [len(re.sub(r"\s", "", s)) for s in sentences]
+    n = len(terms)
+    return (
+        n, len(set(terms)), round(_mattr(terms, window), 3),
+        len(sentences), round(float(np.mean(sentence_chars)), 1) if sentences else float("nan"),
+        round(sum(t in boiler for t in terms) / n, 3) if n else float("nan"),
+        round(sum(t in function for t in terms) / n, 3) if n else float("nan"),
+    )
 
 
 # --------------------------------------------------------------------------- figures
@@ -1113,11 +1251,15 @@ def summarize(
     ok = corpus.usable(docs)
     out: list[str] = []
     positive = keys[keys["direction"] == "positive"]
-    for doc_id in ok["doc_id"]:
+    shown, note = _shown(docs, ok["doc_id"], 12)
+    for doc_id in shown["doc_id"]:
         part = positive[(positive["doc_id"] == doc_id) & (positive["rank"] <= n)]
         if len(part):
             terms_ = "、".join(f"{escape(t)} (G² {g:.1f})" for t, g in zip(part["term"], part["g2"], strict=True))
             out.append(f"- {escape(labels[doc_id])}: most distinctive {terms_}.")
+    if note:
+        out.append(f"- Distinctive terms above for the {len(shown)} longest of {len(ok)} reports; "
+                   "the keyness table has them all.")
     cited = forms[forms["kind"] == "cited"]
     if len(cited):
         reach = cited.groupby("form")["doc_id"].nunique().sort_index()
@@ -1135,7 +1277,9 @@ def summarize(
                    + "、".join(f"{escape(f)} ({k} of {len(ok)})" for f, k in shown.items()) + ".")
         none = sorted(set(ok["doc_id"]) - set(numbered["doc_id"]))
         if none:
-            out.append("- No listed numbered formulation in: " + "、".join(escape(labels[d]) for d in none) + ".")
+            more = f" and {len(none) - 8} more" if len(none) > 8 else ""
+            out.append("- No listed numbered formulation in: " + "、".join(escape(labels[d]) for d in none[:8])
+                       + more + ".")
     if len(profile):
         hi = profile.sort_values(["boilerplate_share", "doc_id"], ascending=[False, True]).iloc[0]
         lo = profile.sort_values(["boilerplate_share", "doc_id"]).iloc[0]

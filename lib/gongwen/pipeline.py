@@ -1,0 +1,346 @@
+"""The whole analysis in one call: every table the notebooks use, for any number of reports.
+
+:func:`analyze` reads a corpus folder and returns every table (docs, quality, changes, tokens,
+frequencies, keyness, tf-idf, formulations, lexical profile, outline, sections, elements,
+compliance, structural profile, section lengths, metrics and, when :mod:`gongwen.themes` is
+there, theme units and shares); :func:`write_tables` writes them to a folder. ``python -m gongwen
+analyze FOLDER --out DIR`` is the two together, and ``make report`` runs it before the notebooks.
+
+The tables come from the same module functions the notebooks call (``terms.tokenize``,
+``structure.outline``, ``metrics.extract`` …), so notebooks and command line cannot disagree.
+What makes them fast is underneath: every per-report analysis is a function of the report's
+text whose results are cached (:mod:`gongwen.cache`), and :func:`prepare` computes the results
+of all reports not yet cached in parallel, one bundle per report, on all cores. A re-run after
+adding one report computes that report and the corpus-level steps (counts, keyness, duplicates),
+nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from gongwen import cache, corpus, metrics, structure, terms
+
+__all__ = ["LARGE_TABLES", "PARALLEL_MIN", "TABLES", "analyze", "prepare", "write_tables"]
+
+#: Fewer new reports than this are analysed in this process: starting workers costs more.
+PARALLEL_MIN = 24
+#: Tables written as Parquet instead of CSV (millions of rows at thousands of reports).
+LARGE_TABLES = ("tokens", "frequencies", "tfidf")
+#: Every table :func:`analyze` returns, in order, with what it is.
+TABLES = {
+    "docs": "one row per file, with status and metadata (corpus.load_corpus, without the texts)",
+    "quality": "what the loader found in each file (corpus.quality)",
+    "changes": "every repair made to derive the analysis text (corpus.changes)",
+    "tokens": "one row per word, function words removed (terms.tokenize)",
+    "frequencies": "term counts per report (terms.frequencies)",
+    "keyness": "distinctive terms of each report against the rest (terms.key_terms)",
+    "tfidf": "TF-IDF per report and term, function words and boilerplate removed (terms.tfidf)",
+    "formulations": "numbered formulations, quotations, citations (terms.formulations)",
+    "lexical": "lexical profile per report (terms.lexical_profile)",
+    "outline": "headings and enumerations (structure.outline)",
+    "sections": "the heading chain of every paragraph (structure.sections)",
+    "elements": "official-document elements (structure.elements)",
+    "compliance": "required content of annual reports (structure.compliance)",
+    "structure": "structural profile per report (structure.profile)",
+    "section_lengths": "top-level sections and their length (structure.section_lengths)",
+    "metrics": "quantitative claims with their indicator family (metrics.extract, metrics.families)",
+    "theme_units": "coding units with their theme (themes.units), when the themes module is there",
+    "themes": "theme shares per report (themes.shares), when the themes module is there",
+}
+
+_ANNUAL = frozenset(structure._REQUIRED["applies_to"])
+
+
+# --------------------------------------------------------------------------- per report
+
+
+def _compute(raw: str) -> None:
+    """Run every per-report analysis on one raw text (results land in the cache's memory)."""
+    cleaned = corpus.clean_text(raw)
+    meta = dict(corpus._metadata_fields(raw))
+    if not cleaned.text.strip():
+        return  # an empty report is never analysed
+    corpus._duplicate_signature(raw)
+    corpus._text_findings(raw)
+    terms._segments(raw)
+    terms._lexical_row(raw, 500)
+    terms._citation_rows(raw)
+    terms._quotation_rows(raw)
+    terms._numbered_rows(raw)
+    structure._analyse(raw)
+    structure._elements_one(raw)
+    structure._profile_row(raw)
+    year = meta.get("year")
+    structure._compliance_rows(raw, meta.get("doc_type") in _ANNUAL, int(year) + 1 if year is not None else None)
+    metrics._claim_items(raw)
+
+
+def _has_themes() -> bool:
+    try:
+        from gongwen import themes
+    except ImportError:
+        return False
+    return hasattr(themes, "units") and hasattr(themes, "shares")
+
+
+def _bundle(raw: str) -> dict:
+    with cache.recording() as entries:
+        _compute(raw)
+    return cache.bundle_of(raw, entries)
+
+
+def _bundles(raws: list[str]) -> list[dict]:
+    """The bundles of several reports; theme units are computed for all of them in one call
+    (``themes.units`` costs far less per report on many reports than on one)."""
+    bundles = [_bundle(raw) for raw in raws]
+    if _has_themes():
+        rows = _theme_batch([raw for raw in raws if corpus.clean_text(raw).text.strip()])
+        table = cache.MEMO.setdefault("themes.units", {})
+        for raw, bundle in zip(raws, bundles, strict=True):
+            if raw in rows:
+                table[(raw,)] = rows[raw]
+                bundle["themes.units"] = [((cache._RAW,), rows[raw])]
+    return bundles
+
+
+def _theme_batch(raws: list[str]) -> dict[str, tuple]:
+    from gongwen import themes
+
+    if not raws:
+        return {}
+    ids = [f"{i:07d}" for i in range(len(raws))]
+    frame = pd.DataFrame({"doc_id": ids, "status": "ok", "raw_text": raws})
+    table = themes.units(frame)
+    groups = {doc_id: tuple(group.drop(columns="doc_id").itertuples(index=False, name=None))
+              for doc_id, group in table.groupby("doc_id", sort=False)}
+    return {raw: groups.get(doc_id, ()) for doc_id, raw in zip(ids, raws, strict=True)}
+
+
+def _work(raws: list[str], store: bool) -> list[dict]:
+    """Worker: the bundles of a chunk of reports (written to disk too when ``store``)."""
+    bundles = _bundles(raws)
+    if store:
+        for raw, bundle in zip(raws, bundles, strict=True):
+            cache.store(raw, bundle)
+    cache.clear()  # a worker keeps nothing between chunks
+    return bundles
+
+
+def prepare(raws: Iterable[str], *, workers: int | None = None, progress: bool = False,
+            store: bool | None = None) -> int:
+    """Make sure every per-report result of these raw texts is in memory, computing what is missing.
+
+    Bundles already on disk are read; the others are computed, in parallel on ``workers``
+    processes (default: every core) when there are at least :data:`PARALLEL_MIN` of them, and
+    written to disk. Workers are spawned, so this is safe from notebooks and any platform.
+
+    Args:
+        raws: raw texts (``docs["raw_text"]``); repeats and empty texts are fine.
+        workers: processes to use; 1 computes everything in this process.
+        progress: show a progress bar on stderr (tqdm).
+        store: write and read bundles on disk (default: unless ``GONGWEN_CACHE=off``).
+
+    Returns:
+        The number of reports computed (not found in memory or on disk).
+    """
+    store = cache.enabled() if store is None else store
+    ready = cache.READY.setdefault(str(cache.cache_dir()) if store else "", set())
+    todo: list[str] = []
+    for raw in dict.fromkeys(raws):
+        if not raw or raw in ready:
+            continue
+        if store:
+            bundle = cache.load(raw)
+            if bundle is not None:
+                cache.install(raw, bundle)
+                ready.add(raw)
+                continue
+        todo.append(raw)
+    if not todo:
+        return 0
+    workers = max(1, workers or os.cpu_count() or 1)
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress, file=sys.stderr)
+    if workers == 1 or len(todo) < PARALLEL_MIN:
+        for start in range(0, len(todo), 50):
+            chunk = todo[start : start + 50]
+            for raw, bundle in zip(chunk, _bundles(chunk), strict=True):
+                if store:
+                    cache.store(raw, bundle)
+                ready.add(raw)
+            bar.update(len(chunk))
+    else:
+        _parallel(todo, workers, store, ready, bar)
+    bar.close()
+    return len(todo)
+
+
+def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # Small chunks keep every core busy to the end; big enough that each costs little to send.
+    size = max(1, min(25, len(todo) // (workers * 6) or 1))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_work, chunk, store): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            chunk = futures[future]
+            for raw, bundle in zip(chunk, future.result(), strict=True):
+                cache.install(raw, bundle)
+                ready.add(raw)
+            bar.update(len(chunk))
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def _raw_texts(folder: Path, max_bytes: int) -> list[str]:
+    """The raw text of every readable file of a corpus folder, as the loader will read it."""
+    out = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.name == corpus.METADATA_FILE:
+            continue
+        if path.stat().st_size > max_bytes:
+            continue
+        raw, _, _ = corpus.decode_bytes(path.read_bytes())
+        if raw is not None:
+            out.append(corpus._unify_newlines(raw))
+    return out
+
+
+def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = None, progress: bool = False,
+            timings: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the analysis of one corpus folder.
+
+    Args:
+        folder: the corpus folder (read only).
+        cache: read and write per-report results on disk (:mod:`gongwen.cache`); without it
+            every report is analysed again (in parallel all the same).
+        workers: processes for per-report work (default: every core).
+        progress: progress bars on stderr.
+        timings: when given, filled with the seconds each step took.
+
+    Returns:
+        ``{name: table}`` for the names of :data:`TABLES` (theme tables only when
+        :mod:`gongwen.themes` is there), each exactly what the module function named there returns.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {folder}")
+    clock = _Clock(timings)
+    prepare(_raw_texts(folder, corpus.MAX_BYTES), workers=workers, progress=progress, store=cache)
+    clock("reports")
+    docs = corpus.load_corpus(folder)
+    clock("load")
+    tables: dict[str, pd.DataFrame] = {"docs": docs.drop(columns=["raw_text", "text"])}
+    steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
+        ("quality", lambda: corpus.quality(docs)),
+        ("changes", lambda: corpus.changes(docs)),
+        ("tokens", lambda: terms.tokenize(docs, cache=cache)),
+        ("frequencies", lambda: terms.frequencies(tables["tokens"])),
+        ("keyness", lambda: terms.key_terms(tables["tokens"])),
+        # tokenize(docs, stopwords="function+boilerplate") is the tokens less the boilerplate words
+        ("tfidf", lambda: terms.tfidf(_without(tables["tokens"], terms.stopwords("boilerplate")))),
+        ("formulations", lambda: terms.formulations(docs)),
+        ("lexical", lambda: terms.lexical_profile(docs, cache=cache)),
+        ("outline", lambda: structure.outline(docs)),
+        ("sections", lambda: structure.sections(docs)),
+        ("elements", lambda: structure.elements(docs)),
+        ("compliance", lambda: structure.compliance(docs)),
+        ("structure", lambda: structure.profile(docs)),
+        ("section_lengths", lambda: structure.section_lengths(docs)),
+        ("metrics", lambda: metrics.families(metrics.extract(docs), docs)),
+        *_theme_steps(docs, tables),
+    ]
+    from tqdm import tqdm
+
+    for name, step in tqdm(steps, desc="tables", unit="table", disable=not progress, file=sys.stderr):
+        tables[name] = step()
+        clock(name)
+    return tables
+
+
+def _without(tokens: pd.DataFrame, words: frozenset[str]) -> pd.DataFrame:
+    return tokens[~tokens["term"].isin(words)].reset_index(drop=True)
+
+
+def _theme_steps(docs: pd.DataFrame, tables: dict) -> list[tuple[str, Callable[[], pd.DataFrame]]]:
+    """The theme tables, when :mod:`gongwen.themes` offers them."""
+    if not _has_themes():
+        return []
+    from gongwen import themes
+
+    return [
+        ("theme_units", lambda: _theme_units(docs)),
+        ("themes", lambda: themes.shares(tables["theme_units"], docs)),
+    ]
+
+
+def _theme_units(docs: pd.DataFrame) -> pd.DataFrame:
+    """``themes.units(docs)`` (default options), assembled from per-report results.
+
+    ``themes.units`` reads each report on its own (its paragraphs, outline and elements), so its
+    rows for a corpus are the rows for each report, in doc_id order: those are cached per report.
+    """
+    from gongwen import themes
+
+    ok = corpus.usable(docs)
+    rows = [(doc_id, *row) for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True)
+            for row in _theme_unit_rows(raw)]
+    return themes._typed(pd.DataFrame(rows, columns=themes.UNIT_COLUMNS), themes.UNIT_COLUMNS)
+
+
+@cache.per_report("themes.units")
+def _theme_unit_rows(raw: str) -> tuple[tuple, ...]:
+    from gongwen import themes
+
+    one = pd.DataFrame({"doc_id": ["-"], "status": ["ok"], "raw_text": [raw]})
+    return tuple(themes.units(one).drop(columns="doc_id").itertuples(index=False, name=None))
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = round(now - self.last, 3)
+        self.last = now
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
+    """Write every table to ``folder``: ``name.csv`` (UTF-8), or ``name.parquet`` for :data:`LARGE_TABLES`.
+
+    Files are written under a temporary name and renamed, so an interrupted run leaves no
+    half-written table. Returns the paths written, in table order.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        parquet = name in LARGE_TABLES
+        path = folder / f"{name}.{'parquet' if parquet else 'csv'}"
+        temporary = path.with_name(f".tmp-{path.name}")
+        try:
+            if parquet:
+                table.to_parquet(temporary, index=False)
+            else:
+                table.to_csv(temporary, index=False, encoding="utf-8", lineterminator="\n")
+            os.replace(temporary, path)
+        finally:
+            if temporary.exists():
+                temporary.unlink()
+        written.append(path)
+    return written

@@ -1,0 +1,119 @@
+"""The whole analysis in one call: same tables however computed (serial, parallel, from the cache)."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import shutil
+from contextlib import redirect_stderr, redirect_stdout
+
+import pandas as pd
+import pytest
+from conftest import EXTRA_FILES, SEEDS
+from gongwen import cache, corpus, pipeline, structure, terms, themes
+from gongwen.__main__ import main
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGWEN_CACHE_DIR", str(tmp_path / "cache"))
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    for path in EXTRA_FILES:
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert list(a) == list(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_parallel_cached_and_serial_runs_give_the_same_tables(folder, monkeypatch):
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+    parallel = pipeline.analyze(folder, workers=2)  # spawned workers, bundles written to disk
+    files = list((cache.cache_dir() / "reports").rglob("*.pkl"))
+    assert len(files) == len(corpus.usable(corpus.load_corpus(folder)))
+    cache.clear()
+    warm = pipeline.analyze(folder)  # read back from disk
+    cache.clear()
+    monkeypatch.setenv("GONGWEN_CACHE", "off")
+    serial = pipeline.analyze(folder, cache=False, workers=1)  # everything computed here, nothing read
+    _assert_same(parallel, serial)
+    _assert_same(warm, serial)
+    assert set(pipeline.TABLES) >= set(parallel)
+    assert {"docs", "tokens", "keyness", "outline", "elements", "compliance", "metrics"} <= set(parallel)
+
+
+def test_tables_are_what_the_module_functions_return(folder):
+    tables = pipeline.analyze(folder, workers=1)
+    docs = corpus.load_corpus(folder)
+    expected = {
+        "docs": docs.drop(columns=["raw_text", "text"]),
+        "tokens": terms.tokenize(docs, cache=False),
+        "lexical": terms.lexical_profile(docs, cache=False),
+        "outline": structure.outline(docs),
+        "compliance": structure.compliance(docs),
+        "structure": structure.profile(docs),
+        "theme_units": themes.units(docs),
+    }
+    for name, table in expected.items():
+        pd.testing.assert_frame_equal(tables[name], table, obj=name)
+    assert set(tables["docs"]["doc_id"]) >= {p.stem for p in EXTRA_FILES}
+
+
+def test_adding_one_report_computes_only_that_report(folder, tmp_path):
+    raws = pipeline._raw_texts(folder, corpus.MAX_BYTES)
+    assert pipeline.prepare(raws, workers=1) == len(raws)
+    cache.clear()  # a new process: memory empty, disk warm
+    assert pipeline.prepare(raws, workers=1) == 0
+    new = "关于2024年法治政府建设情况的报告\n一、主要举措\n深化“放管服”改革，办理案件12件。\n"
+    (folder / "999_new.txt").write_text(new, encoding="utf-8")
+    assert pipeline.prepare(pipeline._raw_texts(folder, corpus.MAX_BYTES), workers=1) == 1
+
+
+def test_a_damaged_or_foreign_cache_file_is_recomputed(folder):
+    raws = pipeline._raw_texts(folder, corpus.MAX_BYTES)
+    expected = pipeline.analyze(folder, workers=1)
+    files = sorted((cache.cache_dir() / "reports").rglob("*.pkl"))
+    files[0].write_bytes(b"\x80\x05garbage")
+    files[1].write_bytes(pickle.dumps({"version": "other", "bundle": {}}))
+    # A pickle that would run code when loaded is refused, not executed.
+    files[2].write_bytes(pickle.dumps({"version": cache.version(), "bundle": {"x": [(("\0raw",), print)]}}))
+    cache.clear()
+    assert pipeline.prepare(raws, workers=1) == 3
+    cache.clear()
+    _assert_same(pipeline.analyze(folder, workers=1), expected)
+    assert not list((cache.cache_dir() / "reports").rglob(".tmp-*"))
+
+
+def test_write_tables_csv_and_parquet(folder, tmp_path):
+    tables = pipeline.analyze(folder, workers=1)
+    written = pipeline.write_tables(tables, tmp_path / "out")
+    names = {p.name for p in written}
+    assert "tokens.parquet" in names and "outline.csv" in names and "tokens.csv" not in names
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "tokens.parquet"), tables["tokens"],
+                                  check_dtype=False)
+    outline = pd.read_csv(tmp_path / "out" / "outline.csv", dtype={"marker": str})
+    assert len(outline) == len(tables["outline"])
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_cli_analyze_writes_every_table(folder, tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["analyze", str(folder), "--out", str(tmp_path / "tables"), "--workers", "1",
+                     "--format", "csv"])
+    assert code == 0 and err.getvalue() == ""  # no progress bar when stderr is not a terminal
+    summary = pd.read_csv(io.StringIO(out.getvalue()))
+    assert summary["table"].tolist()[:3] == ["docs", "quality", "changes"]
+    for path in summary["file"]:
+        assert (tmp_path / "tables").joinpath(path.rsplit("/", 1)[-1]).is_file()
