@@ -248,7 +248,10 @@ def _find_headings(paragraphs: list[_Paragraph]) -> tuple[dict[int, _Heading], s
         level, numeral, marker, end = found
         start = end + (len(paragraph.text[end:]) - len(paragraph.text[end:].lstrip()))
         title, title_end = _heading_title(paragraph, start)
-        follower = _title_follower(paragraphs, i, title, single_line=len(paragraph.segments) == 1)
+        # A title cut at its 。 is complete: the next short line (a signature, say) is not its second half.
+        complete = title_end < len(paragraph.text)
+        follower = _title_follower(paragraphs, i, title,
+                                   single_line=len(paragraph.segments) == 1 and not complete)
         if follower is not None:
             title = _trim(title + follower)
             consumed.add(i + 1)
