@@ -49,6 +49,10 @@ def test_report_on_another_folder_leaves_it_and_the_project_untouched(planted_re
     assert "zz_copy" in corpus_page and "duplicate" in corpus_page
     assert (out / "data" / "docs.csv").is_file()
     assert 'href="data/docs.csv"' in index
+    # Every table analyze wrote is linked, and every link points at a file.
+    links = re.findall(r'href="((?:data|tables)/[^"]+)"', index)
+    assert any(link.startswith("tables/") for link in links)
+    assert all((out / link).is_file() for link in links)
 
 
 def test_exports_need_no_network():

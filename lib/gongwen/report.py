@@ -331,7 +331,7 @@ def write_index(
     *,
     corpus_name: str,
     findings: dict[str, str] | None = None,
-    csv_files: list[str] | None = None,
+    csv_files: list[str] | None = None,  # paths relative to the index page
 ) -> Path:
     """Write the index page: the corpus in brief, each notebook with its findings, the CSV
     exports and the corpus inventory. ``findings`` maps notebook stems to HTML (trusted:
@@ -357,7 +357,7 @@ def write_index(
         for nb in notebooks
     )
     csv_items = "\n".join(
-        f'<li><a href="data/{html.escape(name)}">{html.escape(name)}</a></li>' for name in csv_files or []
+        f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in csv_files or []
     ) or "<li>none</li>"
     table = corpus.inventory(docs).to_html(index=False, escape=True, border=0)
     page = f"""<!DOCTYPE html>
@@ -440,6 +440,8 @@ def build(corpus_folder: str | Path, *, root: str | Path = ".", out: str | Path 
     docs = corpus.load_corpus(folder)
     data = out / "data"
     write_csv({"docs": docs.drop(columns=["raw_text", "text"])}, data)
-    csv_files = sorted(p.name for p in data.glob("*.csv"))
+    # Paths relative to the index: the notebooks' exports, then every table of analyze.
+    csv_files = [f"data/{p.name}" for p in sorted(data.glob("*.csv"))]
+    csv_files += [f"tables/{p.name}" for p in sorted((out / "tables").glob("*")) if p.suffix in (".csv", ".parquet")]
     return write_index(out / "index.html", docs, notebooks, corpus_name=folder.name,
                        findings=findings, csv_files=csv_files)
