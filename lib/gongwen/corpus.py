@@ -556,14 +556,15 @@ _TYPE_SHORT = {"annual_report": "年度报告", "plan_notice": "方案通知", "
 
 def _labels(docs: pd.DataFrame) -> list[str]:
     labels = []
-    for _, row in docs.iterrows():
-        if row["status"] != "ok":
-            labels.append(row["doc_id"])
+    columns = [docs[c].tolist() for c in ("status", "doc_id", "issuer", "year", "doc_type")]
+    for status, doc_id, issuer, year, doc_type in zip(*columns, strict=True):  # not iterrows: 0.1 ms a row
+        if status != "ok":
+            labels.append(doc_id)
             continue
-        issuer = row["issuer"] if isinstance(row["issuer"], str) else "发文机关不详"
-        year = f"{int(row['year'])}" if pd.notna(row["year"]) else ""
-        labels.append(f"{issuer}{year}{_TYPE_SHORT.get(row['doc_type'], '')}")
-    counts = pd.Series(labels).value_counts()
+        issuer = issuer if isinstance(issuer, str) else "发文机关不详"
+        year = f"{int(year)}" if pd.notna(year) else ""
+        labels.append(f"{issuer}{year}{_TYPE_SHORT.get(doc_type, '')}")
+    counts = Counter(labels)
     # Same label twice: tell them apart by the start of doc_id.
     return [
         f"{label}·{doc_id[:6]}" if counts[label] > 1 else label

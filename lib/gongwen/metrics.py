@@ -959,20 +959,23 @@ def families(claims: pd.DataFrame, docs: pd.DataFrame | None = None) -> pd.DataF
     Returns:
         ``claims`` with an extra column ``family``.
     """
-    lines: dict[tuple[str, int], str] = {}
+    raws: dict[str, str] = {}
     if docs is not None:
         from gongwen import corpus
 
         ok = corpus.usable(docs)
-        ok = ok[ok["doc_id"].isin(set(claims["doc_id"]))]
-        for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True):
-            for number, line in enumerate(corpus.simplified(raw).split("\n"), start=1):
-                lines[(doc_id, number)] = line
+        raws = dict(zip(ok["doc_id"], ok["raw_text"], strict=True))
+    lines: dict[str, list[str]] = {}  # a report's simplified lines, split only when a claim needs them
     out = []
-    for row in claims.itertuples(index=False):
-        family = _family_of(row.indicator or "")
-        if not family and (row.doc_id, row.line) in lines:
-            family = _family_of(_sentence_of(lines[(row.doc_id, row.line)], row.start, row.end))
+    columns = [claims[c].tolist() for c in ("indicator", "doc_id", "line", "start", "end")]
+    for indicator, doc_id, line, start, end in zip(*columns, strict=True):
+        family = _family_of(indicator or "")
+        if not family and doc_id in raws:
+            if doc_id not in lines:
+                lines[doc_id] = corpus.simplified(raws[doc_id]).split("\n")
+            text = lines[doc_id]
+            if 1 <= line <= len(text):
+                family = _family_of(_sentence_of(text[line - 1], start, end))
         out.append(family or "其他")
     table = claims.copy()
     table["family"] = out

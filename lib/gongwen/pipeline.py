@@ -17,12 +17,14 @@ nothing else.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gongwen import cache, corpus, metrics, structure, terms
@@ -153,16 +155,22 @@ def prepare(raws: Iterable[str], *, workers: int | None = None, progress: bool =
     store = cache.enabled() if store is None else store
     ready = cache.READY.setdefault(str(cache.cache_dir()) if store else "", set())
     todo: list[str] = []
-    for raw in dict.fromkeys(raws):
-        if not raw or raw in ready:
-            continue
-        if store:
-            bundle = cache.load(raw)
-            if bundle is not None:
-                cache.install(raw, bundle)
-                ready.add(raw)
+    collecting = gc.isenabled()
+    gc.disable()  # reading thousands of bundles makes millions of objects and no cycles
+    try:
+        for raw in dict.fromkeys(raws):
+            if not raw or raw in ready:
                 continue
-        todo.append(raw)
+            if store:
+                bundle = cache.load(raw)
+                if bundle is not None:
+                    cache.install(raw, bundle)
+                    ready.add(raw)
+                    continue
+            todo.append(raw)
+    finally:
+        if collecting:
+            gc.enable()
     if not todo:
         return 0
     workers = max(1, workers or os.cpu_count() or 1)
@@ -194,7 +202,7 @@ def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) 
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(_work, chunk, store): chunk for chunk in chunks}
         for future in as_completed(futures):
-            chunk = futures[future]
+            chunk = futures.pop(future)  # installed results must not stay referenced by their future
             for raw, bundle in zip(chunk, future.result(), strict=True):
                 cache.install(raw, bundle)
                 ready.add(raw)
@@ -249,8 +257,9 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
         ("tokens", lambda: terms.tokenize(docs, cache=cache)),
         ("frequencies", lambda: terms.frequencies(tables["tokens"])),
         ("keyness", lambda: terms.key_terms(tables["tokens"])),
-        # tokenize(docs, stopwords="function+boilerplate") is the tokens less the boilerplate words
-        ("tfidf", lambda: terms.tfidf(_without(tables["tokens"], terms.stopwords("boilerplate")))),
+        # tokenize(docs, stopwords="function+boilerplate") is the tokens less the boilerplate words;
+        # tfidf reads only doc_id and term, so only those two columns are copied
+        ("tfidf", lambda: terms.tfidf(_without(tables["tokens"][["doc_id", "term"]], terms.stopwords("boilerplate")))),
         ("formulations", lambda: terms.formulations(docs)),
         ("lexical", lambda: terms.lexical_profile(docs, cache=cache)),
         ("outline", lambda: structure.outline(docs)),
@@ -271,7 +280,9 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
 
 
 def _without(tokens: pd.DataFrame, words: frozenset[str]) -> pd.DataFrame:
-    return tokens[~tokens["term"].isin(words)].reset_index(drop=True)
+    codes, distinct = pd.factorize(tokens["term"])  # test the distinct terms, not every token
+    dropped = distinct.isin(list(words))[codes] if len(tokens) else np.zeros(0, dtype=bool)
+    return tokens[~dropped].reset_index(drop=True)
 
 
 def _theme_steps(docs: pd.DataFrame, tables: dict) -> list[tuple[str, Callable[[], pd.DataFrame]]]:

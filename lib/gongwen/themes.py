@@ -651,7 +651,7 @@ def dominant(unit_table: pd.DataFrame, scores: pd.DataFrame | None = None, *,
     per = per.sort_values(["doc_id", "para_id", "held", "score", "_rank"],
                           ascending=[True, True, False, False, True], kind="stable")
     best = per.drop_duplicates(["doc_id", "para_id"]).copy()
-    chars = unit_table.groupby(["doc_id", "para_id"])["chars"].sum()
+    chars = unit_table.groupby(["doc_id", "para_id"])["chars"].sum().to_dict()  # a dict: no pandas per lookup
     best["chars"] = [int(chars[(d, p)]) for d, p in zip(best["doc_id"], best["para_id"], strict=True)]
     best.loc[best["theme"] == UNCLASSIFIED, ["score", "evidence"]] = [0.0, ""]
     return _typed(best[PARAGRAPH_COLUMNS].reset_index(drop=True), PARAGRAPH_COLUMNS)
@@ -670,8 +670,9 @@ def shares(unit_table: pd.DataFrame, docs: pd.DataFrame, *, codebook: Codebook |
     ids = [*book.ids, UNCLASSIFIED]
     labels = book.labels
     grid = {t.id: t.grid for t in book.themes}
-    held = unit_table.groupby(["doc_id", "theme"])["chars"].sum()
-    para = dominant(unit_table, codebook=book).groupby(["doc_id", "theme"]).size()
+    # dicts, not Series: one pandas lookup per report and theme costs more than the rest together
+    held = unit_table.groupby(["doc_id", "theme"])["chars"].sum().to_dict()
+    para = dominant(unit_table, codebook=book).groupby(["doc_id", "theme"]).size().to_dict()
     rows = []
     for doc_id in corpus.usable(docs)["doc_id"]:
         counts = [int(held.get((doc_id, t), 0)) for t in ids]
