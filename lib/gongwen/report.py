@@ -315,6 +315,12 @@ def notebook_findings(notebook: str | Path) -> str:
     return "\n".join(parts)
 
 
+def _inline_markdown(text: str) -> str:
+    """A notebook's one-line description as HTML: escaped, with `code` spans kept as code."""
+    parts = re.split(r"`([^`]+)`", text)
+    return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(parts))
+
+
 def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[str]:
     """Write each table as ``folder/<name>.csv`` (UTF-8 with BOM, for Excel); return the names."""
     folder = Path(folder)
@@ -351,7 +357,7 @@ def write_index(
     items = "\n".join(
         f'<li><a href="{html.escape(nb.stem)}.html"><strong>{html.escape(nb.title)}</strong></a>'
         f' <span class="muted">(<a href="code/{html.escape(nb.stem)}.html">with code</a>)</span>'
-        f"<br>{html.escape(nb.summary)}"
+        f"<br>{_inline_markdown(nb.summary)}"
         + (f'<section class="gw-findings">{findings[nb.stem]}</section>' if findings.get(nb.stem) else "")
         + "</li>"
         for nb in notebooks
