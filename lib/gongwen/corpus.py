@@ -39,6 +39,7 @@ __all__ = [
     "clean_text",
     "decode_bytes",
     "inventory",
+    "labels",
     "light_line",
     "lines",
     "load_corpus",
@@ -49,6 +50,7 @@ __all__ = [
     "simplified",
     "summarize",
     "usable",
+    "usable_texts",
 ]
 
 #: Columns of the ``docs`` table, in order.
@@ -589,7 +591,7 @@ def paragraphs(docs: pd.DataFrame) -> pd.DataFrame:
     """
     rows = [
         (doc_id, para_id, first, last, text)
-        for doc_id, raw in zip(*_usable_raw(docs), strict=True)
+        for doc_id, raw in usable_texts(docs)
         for para_id, (first, last, text) in enumerate(clean_text(raw).paragraphs, start=1)
     ]
     return pd.DataFrame(rows, columns=["doc_id", "para_id", "line", "end_line", "text"])
@@ -599,7 +601,7 @@ def lines(docs: pd.DataFrame) -> pd.DataFrame:
     """Lines of the raw text of every usable report: ``[doc_id, line, text]``."""
     rows = [
         (doc_id, number, text)
-        for doc_id, raw in zip(*_usable_raw(docs), strict=True)
+        for doc_id, raw in usable_texts(docs)
         for number, text in enumerate(raw.split("\n"), start=1)
     ]
     return pd.DataFrame(rows, columns=["doc_id", "line", "text"])
@@ -609,16 +611,22 @@ def changes(docs: pd.DataFrame) -> pd.DataFrame:
     """Every change made to derive the analysis text: ``[doc_id, line, change, before, after]``."""
     rows = [
         (doc_id, *change)
-        for doc_id, raw in zip(*_usable_raw(docs), strict=True)
+        for doc_id, raw in usable_texts(docs)
         for change in clean_text(raw).changes
     ]
     table = pd.DataFrame(rows, columns=["doc_id", "line", "change", "before", "after"])
     return table.sort_values(["doc_id", "line", "change"], kind="stable").reset_index(drop=True)
 
 
-def _usable_raw(docs: pd.DataFrame) -> tuple[list[str], list[str]]:
+def usable_texts(docs: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(doc_id, raw_text)`` of every usable report, in doc_id order: what per-report readers loop over."""
     ok = usable(docs)
-    return list(ok["doc_id"]), list(ok["raw_text"])
+    return list(zip(ok["doc_id"], ok["raw_text"], strict=True))
+
+
+def labels(docs: pd.DataFrame) -> dict[str, str]:
+    """``doc_id`` → ``label`` for every row of ``docs``: the names figures and tables show."""
+    return dict(zip(docs["doc_id"], docs["label"], strict=True))
 
 
 _HALF = ",;:?!()"
@@ -772,13 +780,13 @@ def summarize(docs: pd.DataFrame, quality_table: pd.DataFrame) -> str:
         for column in missing:
             who = ", ".join(escape(x) for x in ok.loc[ok[column].isna(), "label"])
             lines_.append(f"- No {column} could be read from: {who}.")
-    labels = dict(zip(docs["doc_id"], docs["label"], strict=True))
+    names = labels(docs)
     found = quality_table[(quality_table["count"] > 0) & quality_table["doc_id"].isin(ok["doc_id"])
                           & (quality_table["check"] != "file")]
     for check, group in found.groupby("check", sort=False):
         if check in ("whitespace", "punctuation_mix"):
             continue
-        who = ", ".join(f"{escape(labels[d])} ({n})" for d, n in zip(group["doc_id"], group["count"],
+        who = ", ".join(f"{escape(names[d])} ({n})" for d, n in zip(group["doc_id"], group["count"],
                                                                       strict=True))
         lines_.append(f"- {check} ({QUALITY_CHECKS[check]}): {who}.")
     return "\n".join(lines_)

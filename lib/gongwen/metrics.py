@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gongwen import corpus
 from gongwen._data import load_yaml
 from gongwen.cache import per_report
 
@@ -700,7 +701,7 @@ def _distribute(full: str, claims: list[_Claim], out: list[tuple[_Claim, str]]) 
 
 
 def _document_claims(raw: str, *, skip_lines: set[int], paragraphs) -> list[dict]:
-    from gongwen import corpus, structure
+    from gongwen import structure
 
     raw_lines = corpus.simplified(raw).split("\n")
     sections = structure.line_paths(raw)
@@ -770,11 +771,7 @@ def extract(docs: pd.DataFrame) -> pd.DataFrame:
         sharing one number (审批办结率、服务满意率均为100%) give one row each with the same span.
         Sorted by ``doc_id, line, start`` and then by the order of the rates in the text.
     """
-    from gongwen import corpus
-
-    ok = corpus.usable(docs)
-    rows = [(*values, doc_id) for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True)
-            for values in _claim_items(raw)]
+    rows = [(*values, doc_id) for doc_id, raw in corpus.usable_texts(docs) for values in _claim_items(raw)]
     if not rows:
         return _empty()
     table = pd.DataFrame(rows, columns=[*_CLAIM_KEYS, "doc_id"])
@@ -794,8 +791,6 @@ def _claims_of_raw(raw: str) -> list[dict]:
 @per_report("metrics.claims")
 def _claim_items(raw: str) -> tuple[tuple, ...]:
     """The claims of one raw text as value tuples in :data:`_CLAIM_KEYS` order (compact in memory)."""
-    from gongwen import corpus
-
     cleaned = corpus.clean_text(raw)
     chrome = {line for line, change, _, _ in cleaned.changes if change == "page_chrome"}
     rows = _document_claims(raw, skip_lines=chrome, paragraphs=cleaned.paragraphs)
@@ -843,8 +838,6 @@ def read_gold(path: str | Path, *, docs: pd.DataFrame | None = None) -> pd.DataF
     table["normalized_value"] = pd.to_numeric(table["normalized_value"].replace("", None), errors="coerce")
     table["masked"] = table["masked"].str.lower().eq("true")
     if docs is not None:
-        from gongwen import corpus
-
         table = table[table["doc_id"].isin(set(corpus.usable(docs)["doc_id"]))].reset_index(drop=True)
     return table
 
@@ -961,10 +954,7 @@ def families(claims: pd.DataFrame, docs: pd.DataFrame | None = None) -> pd.DataF
     """
     raws: dict[str, str] = {}
     if docs is not None:
-        from gongwen import corpus
-
-        ok = corpus.usable(docs)
-        raws = dict(zip(ok["doc_id"], ok["raw_text"], strict=True))
+        raws = dict(corpus.usable_texts(docs))
     lines: dict[str, list[str]] = {}  # a report's simplified lines, split only when a claim needs them
     out = []
     columns = [claims[c].tolist() for c in ("indicator", "doc_id", "line", "start", "end")]
@@ -980,10 +970,6 @@ def families(claims: pd.DataFrame, docs: pd.DataFrame | None = None) -> pd.DataF
     table = claims.copy()
     table["family"] = out
     return table
-
-
-def _labels(docs: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(docs["doc_id"], docs["label"], strict=True))
 
 
 def _chars(docs: pd.DataFrame) -> dict[str, int]:
@@ -1003,8 +989,6 @@ def claims_per_report(claims: pd.DataFrame, docs: pd.DataFrame, *, per: int = 10
         occurs (Chinese names, in :data:`KINDS` order) and ``合计``; sorted by ``合计``
         descending, then label.
     """
-    from gongwen import corpus
-
     ok = corpus.usable(docs)
     present = [k for k in KINDS if k in set(claims["kind"])]
     counts = (claims.groupby(["doc_id", "kind"]).size().unstack(fill_value=0)
@@ -1015,7 +999,7 @@ def claims_per_report(claims: pd.DataFrame, docs: pd.DataFrame, *, per: int = 10
         counts = (counts.div(chars, axis=0) * per).round(2)
     elif measure != "claims":
         raise ValueError(f"measure must be 'claims' or 'density', not {measure!r}")
-    counts.index = [_labels(ok)[d] for d in counts.index]
+    counts.index = [corpus.labels(ok)[d] for d in counts.index]
     counts.index.name = "报告"
     counts = counts.rename(columns=KIND_LABELS)
     counts.columns.name = None
@@ -1025,7 +1009,7 @@ def claims_per_report(claims: pd.DataFrame, docs: pd.DataFrame, *, per: int = 10
 
 def _display(claims: pd.DataFrame, docs: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     table = claims.copy()
-    table["label"] = table["doc_id"].map(_labels(docs))
+    table["label"] = table["doc_id"].map(corpus.labels(docs))
     table["kind"] = table["kind"].map(KIND_LABELS)
     names = {"label": "报告", "line": "行号", **columns}
     return table[list(names)].rename(columns=names).reset_index(drop=True)
@@ -1067,7 +1051,7 @@ def by_section(claims: pd.DataFrame, docs: pd.DataFrame, *, level: int = 2, top:
         :data:`KINDS` order), sorted by 条数 descending, then report and section; the first
         ``top`` rows when given. Claims before the first heading count under ``（无标题）``.
     """
-    from gongwen import corpus, structure
+    from gongwen import structure
 
     titles = structure.outline(corpus.usable(docs))
     titles = titles[titles["kind"] == "heading"]
@@ -1083,7 +1067,7 @@ def by_section(claims: pd.DataFrame, docs: pd.DataFrame, *, level: int = 2, top:
     for (doc_id, sec), group in table.groupby(["doc_id", "sec"], sort=True):
         kinds = group["kind"].value_counts()
         main = sorted(kinds.items(), key=lambda kv: (-kv[1], order[kv[0]]))[0][0]
-        rows.append((_labels(docs)[doc_id], sec, len(group), KIND_LABELS[main]))
+        rows.append((corpus.labels(docs)[doc_id], sec, len(group), KIND_LABELS[main]))
     out = pd.DataFrame(rows, columns=["报告", "章节", "条数", "主要类别"])
     out = out.sort_values(["条数", "报告", "章节"], ascending=[False, True, True], kind="stable")
     out = out.reset_index(drop=True)
@@ -1104,8 +1088,6 @@ def family_matrix(claims: pd.DataFrame, docs: pd.DataFrame, *, min_reports: int 
         Index ``指标类别`` (families, most reports first, then most claims, then name), one
         column per usable report (label, in doc_id order); cells are claim counts.
     """
-    from gongwen import corpus
-
     ok = corpus.usable(docs)
     known = claims[claims["family"] != "其他"]
     counts = known.groupby(["family", "doc_id"]).size().unstack(fill_value=0)
@@ -1119,7 +1101,7 @@ def family_matrix(claims: pd.DataFrame, docs: pd.DataFrame, *, min_reports: int 
         totals = counts.sum(axis=0)
         keep = set(sorted(counts.columns, key=lambda d: (-totals[d], d))[:max_reports])
         counts = counts[[d for d in counts.columns if d in keep]]
-    counts.columns = [_labels(ok)[d] for d in counts.columns]
+    counts.columns = [corpus.labels(ok)[d] for d in counts.columns]
     counts.index.name = "指标类别"
     return counts
 
@@ -1139,7 +1121,7 @@ def family_comparison(claims: pd.DataFrame, docs: pd.DataFrame, *, min_reports: 
         Families in :func:`family_matrix` order, reports in doc_id order.
     """
     matrix = family_matrix(claims, docs, min_reports=min_reports)
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     rows = []
     for family in matrix.index:
         subset = claims[claims["family"] == family]
@@ -1277,10 +1259,8 @@ def summarize(claims: pd.DataFrame, docs: pd.DataFrame, *, evaluation: pd.DataFr
 
     Report text in the result (labels, indicators, spans) is HTML-escaped.
     """
-    from gongwen import corpus
-
     ok = corpus.usable(docs)
-    labels = _labels(ok)
+    labels = corpus.labels(ok)
     out: list[str] = []
     if not len(ok):
         return "- The corpus holds no usable report."

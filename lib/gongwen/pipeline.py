@@ -305,9 +305,7 @@ def _theme_units(docs: pd.DataFrame) -> pd.DataFrame:
     """
     from gongwen import themes
 
-    ok = corpus.usable(docs)
-    rows = [(doc_id, *row) for doc_id, raw in zip(ok["doc_id"], ok["raw_text"], strict=True)
-            for row in _theme_unit_rows(raw)]
+    rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs) for row in _theme_unit_rows(raw)]
     return themes._typed(pd.DataFrame(rows, columns=themes.UNIT_COLUMNS), themes.UNIT_COLUMNS)
 
 

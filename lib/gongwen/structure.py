@@ -372,7 +372,7 @@ def outline(docs: pd.DataFrame) -> pd.DataFrame:
         e.g. ``一 > （三） > 2 > 一是`` (brackets always full-width). ``line`` is the line on disk.
     """
     rows = []
-    for doc_id, raw in _usable(docs):
+    for doc_id, raw in corpus.usable_texts(docs):
         for line, order, kind, level, marker, title, path in _analyse(raw).rows:
             rows.append((doc_id, line, order, kind, level, marker, title, path))
     table = pd.DataFrame(rows, columns=["doc_id", "line", "_order", "kind", "level", "marker", "title", "path"])
@@ -391,7 +391,7 @@ def sections(docs: pd.DataFrame) -> pd.DataFrame:
         empty strings before the first heading.
     """
     rows = []
-    for doc_id, raw in _usable(docs):
+    for doc_id, raw in corpus.usable_texts(docs):
         chains = _analyse(raw).chains
         for para_id, (first, _, _) in enumerate(corpus.clean_text(raw).paragraphs, start=1):
             path, top_title, _ = chains[para_id - 1]
@@ -431,8 +431,8 @@ def section_lengths(docs: pd.DataFrame) -> pd.DataFrame:
         ``share`` its share of the report's sectioned text (rounded to 4 places).
     """
     rows = []
-    element_lines = _element_line_sets(docs)
-    for doc_id, raw in _usable(docs):
+    covered = element_lines(docs)
+    for doc_id, raw in corpus.usable_texts(docs):
         analysis = _analyse(raw)
         heads = [r for r in analysis.rows if r[2] == "heading"]
         top_level = min((r[3] for r in heads), default=None)
@@ -440,7 +440,7 @@ def section_lengths(docs: pd.DataFrame) -> pd.DataFrame:
         starts = [r[0] for r in tops]
         chars = [0] * (len(tops) + 1)
         first_line = [None] * (len(tops) + 1)
-        skip = element_lines.get(doc_id, set())
+        skip = covered.get(doc_id, set())
         for first, last, text in corpus.clean_text(raw).paragraphs:
             if any(n in skip for n in range(first, last + 1)):
                 continue
@@ -465,7 +465,7 @@ def outline_tree(outline_table: pd.DataFrame, docs: pd.DataFrame, *, title_chars
         ``[报告, 行, 类型, 层级, 提纲]`` with the report label, the line on disk, 标题 or 列举,
         the level, and marker plus title (cut to ``title_chars`` characters) indented by level.
     """
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     rows = []
     for r in outline_table.itertuples(index=False):
         title = r.title if len(r.title) <= title_chars else r.title[:title_chars] + "…"
@@ -494,7 +494,7 @@ def profile(docs: pd.DataFrame) -> pd.DataFrame:
         ``punct_width`` is ``full``, ``half`` or ``mixed`` (minority over 5%). Lengths count
         non-whitespace characters of the analysis text; sentences end with 。！？!?.
     """
-    rows = [(doc_id, *_profile_row(raw)) for doc_id, raw in _usable(docs)]
+    rows = [(doc_id, *_profile_row(raw)) for doc_id, raw in corpus.usable_texts(docs)]
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
 
 
@@ -564,7 +564,7 @@ _WIDTH_NAMES = {"full": "全角", "half": "半角", "mixed": "混用", "none": "
 
 def profile_table(profile_table_: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """The profile side by side: one column per report (its label), one row per measure (Chinese)."""
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     shown = profile_table_.copy()
     for column in ("marker_width", "punct_width"):
         shown[column] = shown[column].map(_WIDTH_NAMES)
@@ -727,7 +727,7 @@ def elements(docs: pd.DataFrame) -> pd.DataFrame:
         ``line`` is the element's first line on disk (``<NA>`` when absent).
     """
     rows = []
-    for doc_id, raw in _usable(docs):
+    for doc_id, raw in corpus.usable_texts(docs):
         found = {name: (text, line) for name, text, line, _ in _elements_one(raw)}
         for name in ELEMENTS:
             text, line = found.get(name, ("", None))
@@ -735,16 +735,20 @@ def elements(docs: pd.DataFrame) -> pd.DataFrame:
     return _typed(pd.DataFrame(rows, columns=ELEMENT_COLUMNS), {"present": "bool", "line": "Int64"})
 
 
-def _element_line_sets(docs: pd.DataFrame) -> dict[str, set[int]]:
+def element_lines(docs: pd.DataFrame) -> dict[str, set[int]]:
+    """Every line on disk an official-document element covers (multi-line titles too), per report.
+
+    Other readers use it to keep 版头, 标题, 主送 and 版记 out of the body (section lengths, themes).
+    """
     out: dict[str, set[int]] = {}
-    for doc_id, raw in _usable(docs):
+    for doc_id, raw in corpus.usable_texts(docs):
         out[doc_id] = {n for *_, lines in _elements_one(raw) for n in lines}
     return out
 
 
 def element_matrix(elements_table: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """Report × element: ``✓`` where present, ``—`` where absent; a last column counts them."""
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     matrix = elements_table.pivot(index="doc_id", columns="element", values="present")[list(ELEMENTS)]
     counts = matrix.sum(axis=1).astype(int)
     shown = matrix.map(lambda v: "✓" if v else "—")
@@ -855,7 +859,7 @@ def compliance_matrix(compliance_table: pd.DataFrame, docs: pd.DataFrame) -> pd.
 
     A last column counts the required (non-optional) items covered, or says 不适用.
     """
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     items = required_items()
     optional = set(items.loc[items["optional"], "item"])
     names = {r.item: f"{r.item}. {r.name}" for r in items.itertuples()}
@@ -888,7 +892,7 @@ _PER_REPORT = 12  # up to this many reports, one finding each
 def summarize(docs: pd.DataFrame, outline_table: pd.DataFrame, elements_table: pd.DataFrame,
               compliance_table: pd.DataFrame, profile_: pd.DataFrame) -> str:
     """Findings about structure as Markdown bullet points, every figure from the data (escaped)."""
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     ok = corpus.usable(docs)
 
     def who(ids) -> str:
@@ -999,7 +1003,7 @@ def plot_outlines(outline_table: pd.DataFrame, docs: pd.DataFrame, *, per_figure
     shown = ok.sort_values(["chars", "doc_id"], ascending=[False, True]).head(max_reports)
     ids = sorted(shown["doc_id"])
     subset = f"篇幅最长的 {len(ids)} 篇，共 {len(ok)} 篇；" if len(ok) > len(ids) else ""
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     pages = -(-len(ids) // per_figure)
     figures = []
     for page in range(pages):
@@ -1066,7 +1070,7 @@ def plot_document_map(lengths: pd.DataFrame, docs: pd.DataFrame, *, top: int = 3
     from gongwen import plotting
 
     plotting.use_cjk_font()
-    labels = _labels(docs)
+    labels = corpus.labels(docs)
     totals = lengths.groupby("doc_id")["chars"].sum()
     order = sorted(totals.index, key=lambda d: (-totals[d], d))
     shown = order[:top]
@@ -1103,15 +1107,6 @@ def plot_document_map(lengths: pd.DataFrame, docs: pd.DataFrame, *, top: int = 3
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _usable(docs: pd.DataFrame) -> list[tuple[str, str]]:
-    ok = corpus.usable(docs)
-    return list(zip(ok["doc_id"], ok["raw_text"], strict=True))
-
-
-def _labels(docs: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(docs["doc_id"], docs["label"], strict=True))
 
 
 def _typed(table: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:

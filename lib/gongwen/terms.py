@@ -853,11 +853,6 @@ def _line_at(offsets: list[int], lines_: list[int], offset: int) -> int:
     return lines_[bisect.bisect_right(offsets, offset) - 1]
 
 
-def _usable(docs: pd.DataFrame) -> list[tuple[str, str]]:
-    ok = corpus.usable(docs)
-    return list(zip(ok["doc_id"], ok["raw_text"], strict=True))
-
-
 def kwic(docs: pd.DataFrame, pattern: str, *, window: int = 15, regex: bool = False) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``pattern`` in the analysis text.
 
@@ -872,7 +867,7 @@ def kwic(docs: pd.DataFrame, pattern: str, *, window: int = 15, regex: bool = Fa
     """
     compiled = re.compile(pattern if regex else re.escape(pattern))
     rows = []
-    for doc_id, raw in _usable(docs):
+    for doc_id, raw in corpus.usable_texts(docs):
         for text, offsets, lines_ in _paragraph_lines(raw):
             for match in compiled.finditer(text):
                 if match.end() == match.start():
@@ -949,7 +944,7 @@ def citations(docs: pd.DataFrame) -> pd.DataFrame:
     ``text`` is the citation as written, ``form`` the normalised title (:func:`normalize_title`);
     ``kind`` is ``cited``. Titles longer than ``citation_max_chars`` (a missing 》) are skipped.
     """
-    rows = [(doc_id, *row) for doc_id, raw in _usable(docs) for row in _citation_rows(raw)]
+    rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs) for row in _citation_rows(raw)]
     return pd.DataFrame(rows, columns=_FORM_COLUMNS)
 
 
@@ -972,7 +967,7 @@ def quotations(docs: pd.DataFrame) -> pd.DataFrame:
     ``kind`` is ``quoted``; ``form`` is the content without spaces. Quotations longer than
     ``quote_max_chars`` are sentences, not expressions, and are skipped.
     """
-    rows = [(doc_id, *row) for doc_id, raw in _usable(docs) for row in _quotation_rows(raw)]
+    rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs) for row in _quotation_rows(raw)]
     return pd.DataFrame(rows, columns=_FORM_COLUMNS)
 
 
@@ -1007,7 +1002,7 @@ def numbered_formulations(docs: pd.DataFrame) -> pd.DataFrame:
     whose whole content matches the general pattern numeral + classifier + noun (“六大专项任务”).
     ``kind`` is ``numbered``.
     """
-    rows = [(doc_id, *row) for doc_id, raw in _usable(docs) for row in _numbered_rows(raw)]
+    rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs) for row in _numbered_rows(raw)]
     table = pd.DataFrame(rows, columns=_FORM_COLUMNS)
     return table.sort_values(["doc_id", "line"], kind="stable").reset_index(drop=True)
 
@@ -1333,7 +1328,7 @@ def summarize(
         profile: a :func:`lexical_profile` table.
         n: distinctive terms named per report.
     """
-    labels = dict(zip(docs["doc_id"], docs["label"], strict=True))
+    labels = corpus.labels(docs)
     ok = corpus.usable(docs)
     out: list[str] = []
     positive = keys[keys["direction"] == "positive"]

@@ -415,7 +415,7 @@ def _headings(docs: pd.DataFrame) -> dict[str, dict[str, list[tuple[int, str]]]]
 def _element_lines(docs: pd.DataFrame) -> dict[str, set[int]]:
     from gongwen import structure
 
-    return structure._element_line_sets(docs)  # every line an element covers (multi-line titles too)
+    return structure.element_lines(docs)  # every line an element covers (multi-line titles too)
 
 
 def _chain(path: str, heads: Mapping[str, list[tuple[int, str]]], first: int, last: int) -> list[tuple[str, bool]]:
@@ -782,10 +782,6 @@ def agreement(comparison: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- report-level views
 
 
-def _label_map(docs: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(docs["doc_id"], docs["label"], strict=True))
-
-
 def _shown(docs: pd.DataFrame, top: int) -> tuple[pd.DataFrame, str]:
     """Usable reports to draw (the longest ``top`` when there are more) and a note for titles."""
     ok = corpus.usable(docs)
@@ -808,7 +804,7 @@ def share_matrix(share_table: pd.DataFrame, docs: pd.DataFrame, *, codebook: Cod
     part = share_table[share_table["doc_id"].isin(set(shown["doc_id"]))]
     matrix = part.pivot(index="doc_id", columns="theme", values="share").reindex(
         index=shown["doc_id"], columns=ids).fillna(0.0)
-    matrix.index = [_label_map(docs)[d] for d in matrix.index]
+    matrix.index = [corpus.labels(docs)[d] for d in matrix.index]
     matrix.columns = [book.labels[t] for t in ids]
     matrix.index.name = "报告"
     return matrix.round(3)
@@ -847,7 +843,7 @@ _STATUS = {"dominant": "●", "mentioned": "○", "absent": "—"}
 def coverage_matrix(coverage_table: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """Report × grid part: ● dominant somewhere, ○ mentioned only, — never touched; a last column
     counts the parts a report never touches."""
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     order = list(dict.fromkeys(coverage_table["label"]))
     matrix = coverage_table.pivot(index="doc_id", columns="label", values="status")
     matrix = matrix.reindex(columns=order)
@@ -915,7 +911,7 @@ def representative_markdown(table: pd.DataFrame, docs: pd.DataFrame, *, per_them
     With more than ``per_theme`` reports for a theme, those with the highest scores are quoted and
     the rest counted. Report text is escaped with :func:`html.escape` and cut at ``max_chars``.
     """
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     out: list[str] = []
     for theme, part in table.groupby("theme", sort=False):
         part = part.sort_values(["score", "doc_id"], ascending=[False, True], kind="stable")
@@ -1141,7 +1137,7 @@ def linkage(sim: pd.DataFrame):
 
 def similar_pairs(sim: pd.DataFrame, docs: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
     """The ``top`` most similar pairs of reports: ``[doc_a, doc_b, 报告甲, 报告乙, cosine]``."""
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     ids = list(sim.index)
     rows = [(a, b, labels.get(a, a), labels.get(b, b), float(sim.iat[i, j]))
             for i, a in enumerate(ids) for j, b in enumerate(ids) if i < j]
@@ -1154,8 +1150,6 @@ def similar_pairs(sim: pd.DataFrame, docs: pd.DataFrame, *, top: int = 10) -> pd
 
 _KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]")
 _BREAKS = re.compile("|".join([*load_yaml("cleaning.yaml")["redaction"], *load_yaml("cleaning.yaml")["mask"]]))
-_INJECTED = sorted(load_yaml("cleaning.yaml")["injected"], key=len, reverse=True)
-_INJECTED_RE = re.compile("|".join(map(re.escape, _INJECTED)), re.IGNORECASE) if _INJECTED else None
 _HASH_BASE = 1_000_003
 
 
@@ -1188,10 +1182,8 @@ def _line_of(raw_lines: list[str], first: int, last: int, normalized: str) -> li
     out: list[int] = []
     j = 0
     for number in range(first, last + 1):
-        line = raw_lines[number - 1]
-        if _INJECTED_RE is not None:
-            line = _INJECTED_RE.sub("", line)
-        piece = _normalize(line)[0]
+        # The paragraph text lost spam and markup the same way (corpus.clean_text).
+        piece = _normalize(corpus.light_line(raw_lines[number - 1]))[0]
         if piece and normalized.startswith(piece, j):
             out += [number] * len(piece)
             j += len(piece)
@@ -1318,7 +1310,7 @@ def display_paragraphs(paragraph_table: pd.DataFrame, docs: pd.DataFrame, *, cod
     """A :func:`dominant` table for reading: report label, line, characters, theme label, score,
     evidence (cut at ``evidence_chars``); no paragraph text."""
     book = _codebook(codebook)
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     evidence = paragraph_table["evidence"].map(lambda e: e if len(e) <= evidence_chars else e[:evidence_chars] + "…")
     return pd.DataFrame({
         "报告": paragraph_table["doc_id"].map(labels),
@@ -1334,7 +1326,7 @@ def display_paragraphs(paragraph_table: pd.DataFrame, docs: pd.DataFrame, *, cod
 def display_reuse(reuse_table: pd.DataFrame, docs: pd.DataFrame, *, text_chars: int = 60) -> pd.DataFrame:
     """A :func:`reuse` table for reading: both reports by label with their lines, the length and the
     passage (cut at ``text_chars``)."""
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     return pd.DataFrame({
         "报告甲": reuse_table["doc_a"].map(labels),
         "行甲": reuse_table["line_a"],
@@ -1433,7 +1425,7 @@ def plot_shares(share_table: pd.DataFrame, docs: pd.DataFrame, *, top: int = 30,
     if shown.empty:
         return _message("各报告的主题份额", "没有可分析的报告")
     colors = _theme_colors(ids)
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     fig, ax = plt.subplots(figsize=(11, max(2.5, 0.4 * len(shown) + 1.8)))
     names = [labels[d] for d in shown["doc_id"]][::-1]
     left = np.zeros(len(shown))
@@ -1466,7 +1458,7 @@ def plot_topics(model: TopicModel, docs: pd.DataFrame, *, top: int = 30):
         return _message("NMF 主题", "段落太少，无法建立主题模型")
     shown, note = _shown(docs, top)
     shown = shown[shown["doc_id"].isin(set(model.shares["doc_id"]))]
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     matrix = model.shares.pivot(index="topic", columns="doc_id", values="share").reindex(columns=shown["doc_id"])
     names = [f"T{t} {n} → {lab or '（码本外）'}" for t, n, lab in
              zip(model.themes["topic"], model.themes["name"], model.themes["theme_label"], strict=True)]
@@ -1508,7 +1500,7 @@ def plot_similarity(sim: pd.DataFrame, docs: pd.DataFrame, *, top: int = 30):
     part = sim.loc[shown["doc_id"], shown["doc_id"]]
     order = _leaf_order(part)
     part = part.iloc[order, order]
-    labels = [_label_map(docs)[d] for d in part.index]
+    labels = [corpus.labels(docs)[d] for d in part.index]
     n = len(part)
     fig, ax = plt.subplots(figsize=(max(4.5, 0.5 * n + 3), max(3.5, 0.45 * n + 2)))
     image = ax.imshow(part.to_numpy(), cmap="viridis", vmin=0, vmax=1)
@@ -1539,7 +1531,7 @@ def plot_dendrogram(sim: pd.DataFrame, docs: pd.DataFrame, *, top: int = 60):
     if tree is None:
         return _message("报告聚类", "聚类需要至少两篇报告")
     fig, ax = plt.subplots(figsize=(9, max(2.5, 0.35 * min(n, top) + 1.5)))
-    labels = [_label_map(docs)[d] for d in sim.index]
+    labels = [corpus.labels(docs)[d] for d in sim.index]
     kwargs = {"truncate_mode": "lastp", "p": top} if n > top else {}
     dendrogram(tree, labels=labels, orientation="right", ax=ax, color_threshold=0, above_threshold_color="#4C72B0",
                leaf_font_size=9, **kwargs)
@@ -1564,7 +1556,7 @@ def summarize(
     max_reports: int = 12,
 ) -> str:
     """Findings as Markdown bullet points, every figure from the tables given (text escaped)."""
-    labels = _label_map(docs)
+    labels = corpus.labels(docs)
     ok = corpus.usable(docs)
     out: list[str] = []
     if ok.empty:
