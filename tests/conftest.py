@@ -27,6 +27,19 @@ def seed_copy(tmp_path):
     return target
 
 
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Run ``python -m gongwen ARGV`` in-process: ``(exit code, stdout, stderr)``."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from gongwen.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
 def folder_digest(folder: Path) -> dict[str, bytes]:
     """Every file of ``folder`` with its bytes, to prove nothing was written."""
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}

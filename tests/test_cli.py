@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
-from conftest import SEED_FILES, folder_digest
-from gongwen.__main__ import main
+from conftest import SEED_FILES, folder_digest, run_cli
 
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def test_docs_csv_lists_every_file_with_status(seed_copy):

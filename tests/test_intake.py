@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import EXTRA_FILES, SEED_FILES, folder_digest
+from conftest import EXTRA_FILES, SEED_FILES, folder_digest, run_cli
 from gongwen import corpus, intake
-from gongwen.__main__ import main
 
 REPORT = EXTRA_FILES[0].read_text(encoding="utf-8")
 TITLE = REPORT.splitlines()[0]
@@ -22,11 +20,7 @@ def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GONGWEN_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def _html(body: str) -> bytes:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from gongwen import corpus, metrics
-from gongwen.__main__ import main
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -293,11 +291,7 @@ def test_family_rules(indicator, family):
 # --------------------------------------------------------------------------- CLI
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def test_cli_csv_has_exactly_the_columns(seed_copy):

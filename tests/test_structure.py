@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from gongwen import corpus, structure
-from gongwen.__main__ import main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -347,10 +345,8 @@ def test_profile_of_the_seeds(seed_docs):
 
 
 def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = main(list(argv))
-    return code, out.getvalue()
+    code, out, _ = run_cli(*argv)
+    return code, out
 
 
 def test_cli_outline_csv(seed_copy):

@@ -8,16 +8,14 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import jieba
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SEED_FILES
+from conftest import ROOT, SEED_FILES, run_cli
 from gongwen import corpus, terms
-from gongwen.__main__ import main
 
 
 @pytest.fixture(autouse=True)
@@ -463,11 +461,7 @@ def test_lexical_profile(seed_docs, tmp_path):
     assert row["sentence_chars"] == pytest.approx((9 + 6) / 2)  # 一是工作的法治政府 / 二是法治政府
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def test_cli_terms(seed_copy):

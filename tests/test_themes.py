@@ -4,16 +4,14 @@ similarity and text reuse."""
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, run_cli
 from gongwen import corpus, themes
-from gongwen.__main__ import main
 
 GOLD = ROOT / "tests" / "gold" / "themes_gold.csv"
 D000, D001, D002, D003, D004 = (p.stem for p in sorted(SEEDS.glob("*.txt")))
@@ -417,11 +415,7 @@ def test_one_report_corpus(tmp_path):
 # --------------------------------------------------------------------------- command line
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def test_cli_themes_csv():

@@ -124,50 +124,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_command(sub, name: str, func, help_: str) -> argparse.ArgumentParser:
+    """A subcommand that reads a corpus FOLDER (default seeds) and prints a table."""
+    command = sub.add_parser(name, help=help_)
+    command.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    command.add_argument("--format", choices=["csv", "table"], default="table")
+    command.set_defaults(func=func)
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gongwen", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    docs = sub.add_parser("docs", help="the docs table: one row per file, with its status")
-    docs.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
-    docs.add_argument("--format", choices=["csv", "table"], default="table")
-    docs.set_defaults(func=cmd_docs)
-
-    ter = sub.add_parser("terms", help="term frequencies per report: doc_id, term, count, per_10k, rank")
-    ter.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    _table_command(sub, "docs", cmd_docs, "the docs table: one row per file, with its status")
+    ter = _table_command(sub, "terms", cmd_terms, "term frequencies per report: doc_id, term, count, per_10k, rank")
     ter.add_argument("--top", type=int, default=20, help="terms per report, by rank then term (0 = all)")
     ter.add_argument("--stopwords", default="function",
                      choices=["function", "boilerplate", "function+boilerplate", "none"],
                      help="stopword lists to remove (default function words)")
-    ter.add_argument("--format", choices=["csv", "table"], default="table")
-    ter.set_defaults(func=cmd_terms)
-
-    out = sub.add_parser("outline", help="headings and enumerations: doc_id, line, kind, level, marker, title")
-    out.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
-    out.add_argument("--format", choices=["csv", "table"], default="table")
-    out.set_defaults(func=cmd_outline)
-
-    ele = sub.add_parser("elements", help="official-document elements: doc_id, element, present, text, line")
-    ele.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
-    ele.add_argument("--format", choices=["csv", "table"], default="table")
-    ele.set_defaults(func=cmd_elements)
-
-    met = sub.add_parser("metrics", help="quantitative claims: doc_id, line, start, end, text, indicator, value, "
-                                         "unit, multiplier, normalized_value, base_unit, kind, qualifier, ...")
-    met.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
-    met.add_argument("--format", choices=["csv", "table"], default="table")
-    met.set_defaults(func=cmd_metrics)
-
-    thm = sub.add_parser("themes", help="theme shares per report (纲要 grid + codebook): doc_id, theme, share, "
-                                        "paragraphs")
-    thm.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
-    thm.add_argument("--format", choices=["csv", "table"], default="table")
-    thm.set_defaults(func=cmd_themes)
-
-    par = sub.add_parser("paragraphs", help="each paragraph's dominant theme: doc_id, para_id, line, theme, score")
-    par.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
-    par.add_argument("--format", choices=["csv", "table"], default="table")
-    par.set_defaults(func=cmd_paragraphs)
+    _table_command(sub, "outline", cmd_outline,
+                   "headings and enumerations: doc_id, line, kind, level, marker, title")
+    _table_command(sub, "elements", cmd_elements,
+                   "official-document elements: doc_id, element, present, text, line")
+    _table_command(sub, "metrics", cmd_metrics,
+                   "quantitative claims: doc_id, line, start, end, text, indicator, value, unit, multiplier, "
+                   "normalized_value, base_unit, kind, qualifier, ...")
+    _table_command(sub, "themes", cmd_themes,
+                   "theme shares per report (纲要 grid + codebook): doc_id, theme, share, paragraphs")
+    _table_command(sub, "paragraphs", cmd_paragraphs,
+                   "each paragraph's dominant theme: doc_id, para_id, line, theme, score")
 
     add = sub.add_parser("add", help="add report files (.txt, .html, .docx, .pdf) to a corpus folder as UTF-8 .txt")
     add.add_argument("files", nargs="+", metavar="FILE")
@@ -175,17 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--format", choices=["csv", "table"], default="table")
     add.set_defaults(func=cmd_add)
 
-    ana = sub.add_parser("analyze", help="compute every table of the analysis and write them to a folder "
-                                         "(CSV; Parquet for tokens, frequencies, tfidf)")
-    ana.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    ana = _table_command(sub, "analyze", cmd_analyze, "compute every table of the analysis and write them to a "
+                         "folder (CSV; Parquet for tokens, frequencies, tfidf)")
     ana.add_argument("--out", required=True, help="folder the tables are written to")
     ana.add_argument("--workers", type=int, default=None, help="processes for per-report work (default: all cores)")
     ana.add_argument("--no-cache", action="store_true", help="neither read nor write the per-report cache")
     ana.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bars on stderr (default: when stderr is a terminal)")
     ana.add_argument("--quiet", action="store_true", help="no progress bars")
-    ana.add_argument("--format", choices=["csv", "table"], default="table")
-    ana.set_defaults(func=cmd_analyze)
 
     rep = sub.add_parser("report", help="execute every notebook on a corpus and export HTML")
     rep.add_argument("--corpus", default=DEFAULT_FOLDER, help="folder of reports (default seeds)")
