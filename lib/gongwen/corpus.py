@@ -75,8 +75,8 @@ DOC_COLUMNS = [
     "doc_number",  # 发文字号
     "metadata_source",  # fields taken from metadata.csv instead of the text
     "label",  # short unique name for figures and tables
-    "raw_text",
-    "text",
+    "raw_text",  # Python str (object dtype), as decoded
+    "text",  # Python str (object dtype): the analysis text
 ]
 
 #: Values of ``docs.status``. Only ``ok`` reports are analysed.
@@ -394,6 +394,10 @@ def load_corpus(folder: str | Path, *, max_bytes: int = MAX_BYTES) -> pd.DataFra
     )
     rows = [_read_one(path, max_bytes=max_bytes) for path in files]
     docs = pd.DataFrame(rows, columns=[c for c in DOC_COLUMNS if c != "label"])
+    for column in ("raw_text", "text"):
+        # plain Python strings: every per-report reader loops over these, and the very objects
+        # key the per-report caches (Arrow-backed strings would be copied out at every loop)
+        docs[column] = pd.Series([row[column] for row in rows], index=docs.index, dtype=object)
     docs = _mark_duplicates(docs)
     docs = _apply_metadata_file(docs, folder / METADATA_FILE)
     docs["year"] = docs["year"].astype("Int64")
