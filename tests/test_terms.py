@@ -14,7 +14,7 @@ import jieba
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SEED_FILES, run_cli
+from conftest import EXTRA_FILES, ROOT, SEED_FILES, run_cli
 from gongwen import corpus, terms
 
 
@@ -118,6 +118,47 @@ def test_every_seed_dictionary_entry_occurs_and_is_cut_whole_somewhere(seed_docs
     # an entry may only ever occur inside a longer entry (理论学习中心组 in 党组理论学习中心组)
     never_whole = [t for t in seeds if counts[t] == 0 and not any(t in other and t != other for other in longer)]
     assert not never_whole, f"entries jieba never keeps whole: {never_whole}"
+
+
+def test_fast_segmenter_cuts_exactly_as_jieba():
+    """``terms._fast_cut`` (Aho–Corasick + one backward pass) against jieba's own ``Tokenizer.cut``
+    with the same dictionary, on every paragraph of the seeds and the extra reports, and on texts
+    built to hit the edge cases: unknown characters, ties, Latin and digits, runs for the HMM."""
+    tokenizer, _ = terms._segmenter()
+    cut = terms._fast_cut()
+    texts = ["", "。", "龘龘龘", "a", "B超和T恤", "2023年12.5%增长", "王小明和李四在依法行政", "的的的的",
+             "研究生命起源", "结婚的和尚未结婚的", "深化“放管服”改革，优化营商环境。"]
+    for path in [*SEED_FILES, *EXTRA_FILES]:
+        raw = corpus._unify_newlines(corpus.decode_bytes(path.read_bytes())[0])
+        texts += [text for _, _, text in corpus.clean_text(raw).paragraphs]
+    assert len(texts) > 200  # every paragraph was read
+    differing = []
+    for text in texts:
+        ours: list[str] = []
+        cut(text, ours)
+        if ours != list(tokenizer.cut(text, HMM=True)):
+            differing.append(text[:40])
+    assert not differing
+
+
+def test_fast_segmenter_breaks_ties_as_jieba(tmp_path):
+    """Equal scores are exact with equal frequencies: 甲乙丙丁 is 甲乙+丙丁 or 甲乙丙+丁 (two words
+    each), and jieba takes the later end; unknown characters (戊) and HMM runs go the same way."""
+    import jieba
+
+    words = ["甲", "乙", "丙", "丁", "甲乙", "丙丁", "甲乙丙", "乙丙", "己庚"]
+    path = tmp_path / "dict.txt"
+    path.write_text("".join(f"{w} 10\n" for w in words), encoding="utf-8")
+    tokenizer = jieba.Tokenizer(str(path))
+    tokenizer.tmp_dir = str(tmp_path)  # jieba writes its model cache there
+    tokenizer.initialize()
+    cut = terms._cutter(*terms._build_automaton(tokenizer))
+    texts = ["甲乙丙丁", "丙丁甲乙丙丁", "乙丙丁甲", "甲乙乙丙丁甲", "丙丁乙丙丁甲", "戊甲乙丙丁戊戊", "己庚丁甲",
+             "丁丁丁", "甲乙丙丁，乙丙。"]
+    for text in texts:
+        ours: list[str] = []
+        cut(text, ours)
+        assert ours == list(tokenizer.cut(text, HMM=True)), text
 
 
 def test_numbers_punctuation_and_redactions_are_not_tokens():

@@ -141,7 +141,8 @@ def prepare(raws: Iterable[str], *, workers: int | None = None, progress: bool =
 
     Bundles already on disk are read; the others are computed, in parallel on ``workers``
     processes (default: every core) when there are at least :data:`PARALLEL_MIN` of them, and
-    written to disk. Workers are spawned, so this is safe from notebooks and any platform.
+    written to disk. Workers are forked when nothing else runs in this process and spawned
+    otherwise (:func:`_start_method`), so this is safe from notebooks and any platform.
 
     Args:
         raws: raw texts (``docs["raw_text"]``); repeats and empty texts are fine.
@@ -198,7 +199,7 @@ def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) 
     # Small chunks keep every core busy to the end; big enough that each costs little to send.
     size = max(1, min(25, len(todo) // (workers * 6) or 1))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(_work, chunk, store): chunk for chunk in chunks}
         for future in as_completed(futures):
@@ -207,6 +208,22 @@ def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) 
                 cache.install(raw, bundle)
                 ready.add(raw)
             bar.update(len(chunk))
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe (POSIX, no other thread running), otherwise ``spawn``.
+
+    A forked worker starts at once with everything this process imported; a spawned one imports
+    pandas, jieba and the gongwen modules again (about a second per worker). Forking a process
+    that runs other threads (a Jupyter kernel does) can copy a lock some thread holds, so
+    notebooks spawn.
+    """
+    import multiprocessing
+    import threading
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 # --------------------------------------------------------------------------- the corpus

@@ -27,7 +27,8 @@ Segmentation is cached per report with the other per-report results (:mod:`gongw
 in memory, and on disk in ``GONGWEN_CACHE_DIR``, default ``.cache/gongwen`` in the project,
 keyed by the report's text and a hash of the code, the user dictionary and jieba's version).
 A cached run returns exactly what a cold run does. The segmenter is jieba's algorithm
-re-written for speed (:func:`_fast_cut`), with the same output.
+re-written for speed (:func:`_fast_cut`: an Aho–Corasick automaton finds the words), with the same
+output.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import re
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -236,122 +237,201 @@ def _dictionary_terms() -> tuple[list[str], list[int]]:
     return table["term"].tolist(), table["freq"].tolist()
 
 
-def _pieces(text: str) -> Iterator[str]:
+def _pieces(text: str) -> list[str]:
     """Every piece of ``text`` as segmented: words, punctuation, spaces, numbers."""
     _, phrases = _segmenter()
     cut = _fast_cut()
     text = _REDACTION.sub(" ", text)
+    out: list[str] = []
     start = 0
     if phrases is not None:
         for match in phrases.finditer(text):
-            yield from cut(text[start : match.start()])
-            yield match.group(0)
+            cut(text[start : match.start()], out)
+            out.append(match.group(0))
             start = match.end()
-    yield from cut(text[start:])
+    cut(text[start:], out)
+    return out
 
 
 @cache
 def _fast_cut():
     """``tokenizer.cut(text, HMM=True)`` of the private tokenizer, rewritten for speed.
 
-    jieba builds a dict of candidate word ends per character, then takes ``max`` over a generator
-    calling ``log`` for every candidate. Here both happen in one backward pass with the log
-    probabilities computed once per word, and the same tie rule (the longer word wins). The output
-    is exactly jieba's: ``tests/test_terms.py`` compares the two on every seed report.
-    """
-    import math
+    jieba looks up every prefix of the text at every character in a Python dict, then takes
+    ``max`` over a generator calling ``log`` for every candidate. Here the dictionary words
+    occurring in a block are all found in one pass of an Aho–Corasick automaton (pyahocorasick,
+    in C) over the reversed block, which yields them by start position from last to first, so
+    the best route is computed as they arrive, with jieba's scores (log frequency less log
+    total, computed once per word) and its tie rule (the longer word wins). Unknown runs go to
+    jieba's HMM (``finalseg``), remembered per run. The output is exactly jieba's:
+    ``tests/test_terms.py`` compares the two on every seed and extra report.
 
+    Returns ``cut(text, out)``, which appends the pieces of ``text`` to the list ``out``.
+    """
+    return _cutter(*_automaton())
+
+
+def _cutter(automaton, entries: list[tuple[int, float]], singles: dict[str, float], unknown_score: float):
+    """The cut function of :func:`_fast_cut` over any dictionary made by :func:`_build_automaton`."""
     import jieba
     from jieba import finalseg
 
-    tokenizer, _ = _segmenter()
-    freq = tokenizer.FREQ
-    logtotal = math.log(tokenizer.total)
-    logp = _LogProbabilities(freq, logtotal)  # computed per word on first use: a full table costs 0.2 s to build
-    single = 0.0 - logtotal  # log(1) - logtotal: a character jieba does not know
-    han, skip = jieba.re_han_default, jieba.re_skip_default
-
-    get = freq.get
+    matches, is_word, single = automaton.iter, automaton.exists, singles.get
+    han_split, han_match = jieba.re_han_default.split, jieba.re_han_default.match
+    skip_split, skip_match = jieba.re_skip_default.split, jieba.re_skip_default.match
+    hmm: dict[str, list[str]] = {}  # unknown run → its pieces (finalseg is a pure function of the run)
 
     def route(sentence: str) -> list[int]:
         n = len(sentence)
         best = [0.0] * (n + 1)
         end = [0] * n
-        for k in range(n - 1, -1, -1):
-            score, stop = None, k
-            i = k
-            frag = sentence[k]
-            f = get(frag)
-            while f is not None:
-                if f:
-                    s = logp[frag] + best[i + 1]
-                    if score is None or s >= score:  # max() over (score, end): ties go to the later end
-                        score, stop = s, i
-                i += 1
-                if i == n:
-                    break
-                frag = sentence[k : i + 1]
-                f = get(frag)
-            best[k] = single + best[k + 1] if score is None else score
-            end[k] = stop
+        pos, score, stop = n - 1, None, 0
+        for back, entry in matches(sentence[::-1]):
+            length, logp = entries[entry]
+            k = n - 1 - back
+            while pos > k:  # no more words start after k: settle pos, with its one-character word
+                s1 = single(sentence[pos])
+                if s1 is not None:
+                    s = s1 + best[pos + 1]
+                    if score is None or s > score:  # the one-character word has the earliest end: it wins no tie
+                        score, stop = s, pos
+                elif score is None:  # a character jieba does not know, alone
+                    score, stop = unknown_score + best[pos + 1], pos
+                best[pos], end[pos] = score, stop
+                pos, score = pos - 1, None
+            s = logp + best[k + length]
+            if score is None or s > score or (s == score and k + length - 1 > stop):
+                score, stop = s, k + length - 1
+        while pos >= 0:
+            s1 = single(sentence[pos])
+            if s1 is not None:
+                s = s1 + best[pos + 1]
+                if score is None or s > score:
+                    score, stop = s, pos
+            elif score is None:
+                score, stop = unknown_score + best[pos + 1], pos
+            best[pos], end[pos] = score, stop
+            pos, score = pos - 1, None
         return end
 
-    def unknown(buf: str) -> Iterator[str]:
+    def unknown(buf: str, out: list[str]) -> None:
         if len(buf) == 1:
-            yield buf
-        elif not freq.get(buf):
-            yield from finalseg.cut(buf)
+            out.append(buf)
+        elif is_word(buf[::-1]):
+            out.extend(buf)
         else:
-            yield from buf
+            pieces = hmm.get(buf)
+            if pieces is None:
+                pieces = hmm[buf] = list(finalseg.cut(buf))
+            out.extend(pieces)
 
-    def cut_block(sentence: str) -> Iterator[str]:
+    def cut_block(sentence: str, out: list[str]) -> None:
         end = route(sentence)
-        x, n, buf = 0, len(sentence), ""
+        x, n, buf = 0, len(sentence), -1
         while x < n:
             y = end[x] + 1
             if y - x == 1:
-                buf += sentence[x]
+                if buf < 0:
+                    buf = x
             else:
-                if buf:
-                    yield from unknown(buf)
-                    buf = ""
-                yield sentence[x:y]
+                if buf >= 0:
+                    unknown(sentence[buf:x], out)
+                    buf = -1
+                out.append(sentence[x:y])
             x = y
-        if buf:
-            yield from unknown(buf)
+        if buf >= 0:
+            unknown(sentence[buf:], out)
 
-    def cut(text: str) -> Iterator[str]:
-        for block in han.split(text):
+    def cut(text: str, out: list[str]) -> None:
+        for block in han_split(text):
             if not block:
                 continue
-            if han.match(block):
-                yield from cut_block(block)
+            if han_match(block):
+                cut_block(block, out)
             else:
-                for piece in skip.split(block):
-                    if skip.match(piece):
-                        yield piece
+                for piece in skip_split(block):
+                    if skip_match(piece):
+                        out.append(piece)
                     else:
-                        yield from piece
+                        out.extend(piece)
 
     return cut
 
 
-class _LogProbabilities(dict):
-    """``{word: log(freq) - log(total)}`` for the words of a jieba frequency table, filled on demand."""
+@cache
+def _automaton() -> tuple:
+    """The private tokenizer's dictionary as the fast segmenter reads it.
 
-    def __init__(self, freq: dict[str, int], logtotal: float):
-        super().__init__()
-        self.freq, self.logtotal = freq, logtotal
+    ``(automaton, entries, singles, unknown)``: an Aho–Corasick automaton of every word of two or
+    more characters jieba can keep whole (frequency above 0, only characters of jieba's blocks),
+    reversed, each with the number of its ``(length, log probability)`` in ``entries``; the log
+    probability of every one-character word; the score of a character jieba does not know.
+    Read from a pickled copy in the cache folder (0.1 s) when there is one, named by
+    :func:`gongwen.cache.version` (which covers jieba's version and the user dictionary);
+    building it loads jieba's dictionary and the user dictionary (1–2 s).
+    """
+    from gongwen import cache as cache_
 
-    def __missing__(self, word: str) -> float:
-        import math
+    path = cache_.cache_dir() / "jieba" / f"{cache_.version()}-automaton.pkl"
+    if cache_.enabled():
+        try:
+            with open(path, "rb") as handle:
+                automaton, entries, singles, unknown = _AutomatonUnpickler(handle).load()
+            return automaton, list(entries), dict(singles), float(unknown)
+        except Exception:  # missing or damaged: build it again
+            pass
+    built = _build_automaton(_segmenter()[0])
+    if cache_.enabled():
+        temporary = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+        except OSError:  # an unwritable cache only costs time
+            if temporary is not None and os.path.exists(temporary):
+                os.unlink(temporary)
+    return built
 
-        value = self[word] = math.log(self.freq[word]) - self.logtotal
-        return value
+
+class _AutomatonUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("ahocorasick", "Automaton"):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the segmenter's cache file")
+
+
+def _build_automaton(tokenizer) -> tuple:
+    """``(automaton, entries, singles, unknown)`` of :func:`_automaton` for an initialised jieba tokenizer."""
+    import math
+
+    import ahocorasick
+
+    logtotal = math.log(tokenizer.total)
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # plain integers: nothing pickled inside
+    entries: list[tuple[int, float]] = []
+    singles = {}
+    for word, freq in tokenizer.FREQ.items():
+        if not freq:
+            continue  # a prefix, not a word
+        if len(word) == 1:
+            singles[word] = math.log(freq) - logtotal
+        elif _JIEBA_BLOCK.fullmatch(word):
+            automaton.add_word(word[::-1], len(entries))
+            entries.append((len(word), math.log(freq) - logtotal))
+    automaton.make_automaton()
+    return automaton, entries, singles, 0.0 - logtotal  # log(1) - logtotal: how jieba scores an unknown character
 
 
 def _is_word(piece: str) -> bool:
-    return bool(_WORD.search(piece)) and not _NUMBER.fullmatch(piece)
+    known = _WORDS.get(piece)
+    if known is None:
+        known = _WORDS[piece] = bool(_WORD.search(piece)) and not _NUMBER.fullmatch(piece)
+    return known
+
+
+_WORDS: dict[str, bool] = {}  # piece → whether it is a word: pieces repeat, and the test takes two regexes
 
 
 def segment(text: str) -> list[str]:
@@ -367,13 +447,11 @@ def cache_dir() -> Path:
 
 
 def _segment_rows(raw_text: str) -> list[tuple[int, int, int, str]]:
-    """``(para_id, line, position, term)`` for every word of one report's analysis text."""
-    return [
-        (para_id, line, position, piece)
-        for para_id, (line, _, text) in enumerate(corpus.clean_text(raw_text).paragraphs, start=1)
-        for position, piece in enumerate(_pieces(text))
-        if _is_word(piece)
-    ]
+    """``(para_id, line, position, term)`` for every word of one report's analysis text (not cached)."""
+    vocabulary, codes, *columns = _pack_report(raw_text)
+    ints = [np.frombuffer(c, dtype=np.int32).tolist() for c in columns]
+    terms_ = [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()]
+    return list(zip(*ints, terms_, strict=True))
 
 
 def _shared_vocabulary(packed: tuple) -> tuple:
@@ -387,14 +465,34 @@ def _segments(raw_text: str) -> tuple[tuple[str, ...], bytes, bytes, bytes, byte
 
     The four columns are native int32 arrays as bytes; term code i is ``vocabulary[i]``.
     """
-    return _pack(_segment_rows(raw_text))
+    return _pack_report(raw_text)
 
 
-def _pack(rows: list[tuple[int, int, int, str]]) -> tuple[tuple[str, ...], bytes, bytes, bytes, bytes]:
+def _pack_report(raw_text: str) -> tuple[tuple[str, ...], bytes, bytes, bytes, bytes]:
+    """:func:`_segments`, not cached: the words of every paragraph, numbered as they come."""
     vocabulary: dict[str, int] = {}
-    codes = [vocabulary.setdefault(term, len(vocabulary)) for *_, term in rows]
-    columns = [np.asarray([row[k] for row in rows], dtype=np.int32).tobytes() for k in range(3)]
-    return (tuple(vocabulary), np.asarray(codes, dtype=np.int32).tobytes(), *columns)
+    codes: list[int] = []
+    positions: list[int] = []
+    para_ids, first_lines, counts = [], [], []
+    number, known = vocabulary.setdefault, _WORDS.get
+    for para_id, (line, _, text) in enumerate(corpus.clean_text(raw_text).paragraphs, start=1):
+        before = len(codes)
+        for position, piece in enumerate(_pieces(text)):
+            word = known(piece)
+            if word is None:
+                word = _is_word(piece)
+            if word:
+                codes.append(number(piece, len(vocabulary)))
+                positions.append(position)
+        para_ids.append(para_id)
+        first_lines.append(line)
+        counts.append(len(codes) - before)
+
+    def column(values: list[int]) -> bytes:
+        return np.repeat(np.asarray(values, dtype=np.int32), counts).tobytes()
+
+    return (tuple(vocabulary), np.asarray(codes, dtype=np.int32).tobytes(), column(para_ids), column(first_lines),
+            np.asarray(positions, dtype=np.int32).tobytes())
 
 
 def _segment_report(raw_text: str, *, use_cache: bool) -> list[tuple[int, int, int, str]]:
@@ -473,7 +571,7 @@ def tokenize(
         pipeline.prepare(raws)
         packed = [_segments(raw) for raw in raws]
     else:
-        packed = [_pack(_segment_rows(raw)) for raw in raws]
+        packed = [_pack_report(raw) for raw in raws]
     return _token_table(ok["doc_id"].tolist(), packed, drop)
 
 
