@@ -120,9 +120,11 @@ def _theme_batch(raws: list[str]) -> dict[str, tuple]:
     ids = [f"{i:07d}" for i in range(len(raws))]
     frame = pd.DataFrame({"doc_id": ids, "status": "ok", "raw_text": raws})
     table = themes.units(frame)
-    groups = {doc_id: tuple(group.drop(columns="doc_id").itertuples(index=False, name=None))
-              for doc_id, group in table.groupby("doc_id", sort=False)}
-    return {raw: groups.get(doc_id, ()) for doc_id, raw in zip(ids, raws, strict=True)}
+    groups: dict[str, list[tuple]] = {}
+    columns = [table[c].astype(object).tolist() for c in table.columns if c != "doc_id"]
+    for doc_id, *row in zip(table["doc_id"].tolist(), *columns, strict=True):
+        groups.setdefault(doc_id, []).append(tuple(row))
+    return {raw: tuple(groups.get(doc_id, ())) for doc_id, raw in zip(ids, raws, strict=True)}
 
 
 def _work(raws: list[str], store: bool) -> list[dict]:

@@ -341,10 +341,15 @@ def score_text(text: str, *, codebook: Codebook | None = None) -> dict[str, floa
 
 def _matches(text: str, book: Codebook) -> dict[int, dict[tuple[str, int], int]]:
     """Theme index → {(phrase, weight): count} for every phrase occurrence in ``text``."""
-    found: dict[int, dict[tuple[str, int], int]] = defaultdict(lambda: defaultdict(int))
-    for match in book.pattern.finditer(text):
-        index, weight = book.lookup[match.group(0)]
-        found[index][(match.group(0), weight)] += 1
+    found: dict[int, dict[tuple[str, int], int]] = {}
+    lookup = book.lookup
+    for phrase in book.pattern.findall(text):
+        index, weight = lookup[phrase]
+        terms = found.get(index)
+        if terms is None:
+            terms = found[index] = {}
+        key = (phrase, weight)
+        terms[key] = terms.get(key, 0) + 1
     return found
 
 
@@ -447,6 +452,7 @@ def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
     n_themes = len(book.themes)
     order = np.arange(n_themes)
     frame = book.ids.index(book.document_elements) if book.document_elements else None
+    titles: dict[str, dict[int, dict[tuple[str, int], int]]] = {}
     for doc_id, para_id, first, last, text in paragraphs.itertuples(index=False):
         path = paths[(doc_id, para_id)]
         spans = _split(text, max_chars=options.max_chars, unit_chars=options.unit_chars)
@@ -457,13 +463,16 @@ def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
         heading_terms: dict[tuple[str, int], float] = defaultdict(float)
         level = 0
         for title, own in chain:
-            scores = _vector(_matches(title, book), n_themes)
+            in_title = titles.get(title)
+            if in_title is None:  # headings repeat over every paragraph of their section
+                in_title = titles[title] = _matches(title, book)
+            scores = _vector(in_title, n_themes)
             if own:
                 own_title += options.heading_weight * scores
                 continue
             factor = options.heading_weight * options.decay**level
             external += factor * scores
-            for terms in _matches(title, book).values():
+            for terms in in_title.values():
                 for key, count in terms.items():
                     heading_terms[key] += count
             level += 1
@@ -512,7 +521,10 @@ def _vector(found: Mapping[int, Mapping[tuple[str, int], int]], n: int) -> np.nd
 
 def _best(score: np.ndarray, tiebreak: np.ndarray, order: np.ndarray) -> int:
     """Index of the highest score; ties by ``tiebreak`` (higher), then codebook order."""
-    return int(np.lexsort((order, -tiebreak, -score))[0])
+    tied = np.flatnonzero(score == score.max())
+    if len(tied) == 1:  # most units: no need to sort
+        return int(tied[0])
+    return int(tied[np.lexsort((order[tied], -tiebreak[tied]))[0]])
 
 
 def _evidence(terms: Mapping[tuple[str, int], float], prefix: str = "") -> list[str]:
