@@ -20,12 +20,12 @@ import codecs
 import hashlib
 import re
 import unicodedata
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gongwen import metadata as _metadata
@@ -449,22 +449,36 @@ def _fingerprint(text: str) -> str:
     return hashlib.sha256(_core(text).encode("utf-8")).hexdigest()
 
 
+def _shingle_hashes(core: str, k: int = 8) -> np.ndarray:
+    """A 32-bit hash of every ``k``-character shingle of ``core`` (one shingle when it is shorter).
+
+    A polynomial rolling hash over the code points, computed for all shingles at once with numpy
+    (a hash per shingle in Python cost more than cleaning the text), folded to 32 bits. Not
+    Python's ``hash()``: that changes between processes, and signatures are cached on disk.
+    """
+    codes = np.frombuffer(core.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    width = min(k, len(codes))
+    count = max(1, len(codes) - k + 1)
+    hashes = np.zeros(count, dtype=np.uint64)
+    for j in range(width):  # arithmetic modulo 2**64: overflow is the point
+        hashes = hashes * np.uint64(1_000_003) + codes[j : j + count]
+    return (hashes ^ (hashes >> np.uint64(29))).astype(np.uint32)
+
+
 def _shingles(text: str, k: int = 8, *, core: str | None = None) -> set[int]:
-    # crc32, not hash(): Python's string hash changes between processes.
     core = _core(text) if core is None else core
-    return {zlib.crc32(core[i : i + k].encode("utf-8")) for i in range(max(1, len(core) - k + 1))}
+    return set(_shingle_hashes(core, k).tolist())
 
 
 @per_report("corpus.duplicate_signature")
 def _duplicate_signature(raw_text: str) -> tuple[str, bytes]:
     """The fingerprint of a report's analysis text and its sampled shingles (sorted, as uint32 bytes:
     a set of Python ints would take ten times the memory for thousands of reports)."""
-    from array import array
-
     core = _core(clean_text(raw_text).text)
-    shingles = _shingles("", core=core)
-    sample = {h for h in shingles if h % _SAMPLE == 0} or shingles
-    return hashlib.sha256(core.encode("utf-8")).hexdigest(), array("I", sorted(sample)).tobytes()
+    hashes = _shingle_hashes(core)
+    sample = hashes[hashes % _SAMPLE == 0]
+    sample = np.unique(sample if len(sample) else hashes)
+    return hashlib.sha256(core.encode("utf-8")).hexdigest(), sample.astype("=u4").tobytes()
 
 
 def _unpack(packed: bytes) -> list[int]:
