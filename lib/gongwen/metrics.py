@@ -262,6 +262,8 @@ def _clean_arabic(written: str) -> str:
 
 def _bracket_zones(text: str) -> list[tuple[int, int]]:
     """《》 titles (nested, possibly unclosed at the line end or unopened at its start)."""
+    if "《" not in text and "》" not in text:
+        return []
     zones = []
     depth, opened = 0, None
     for i, ch in enumerate(text):
@@ -703,7 +705,9 @@ def _distribute(full: str, claims: list[_Claim], out: list[tuple[_Claim, str]]) 
 def _document_claims(raw: str, *, skip_lines: set[int], paragraphs) -> list[dict]:
     from gongwen import structure
 
-    raw_lines = corpus.simplified(raw).split("\n")
+    simple = corpus.simplified(raw)
+    raw_lines = simple.split("\n")
+    wide_lines = simple.translate(_WIDTH).split("\n")  # one character for one: the same lines, half width
     sections = structure.line_paths(raw)
     # Context: earlier lines of the same paragraph (a sentence broken by the PDF).
     context_of: dict[int, str] = {}
@@ -712,14 +716,14 @@ def _document_claims(raw: str, *, skip_lines: set[int], paragraphs) -> list[dict
         for number in range(first, last + 1):
             context_of[number] = acc
             if number not in skip_lines:
-                acc += raw_lines[number - 1].strip().translate(_WIDTH)
+                acc += wide_lines[number - 1].strip()
         acc = acc[-400:]
     rows = []
     for number, line in enumerate(raw_lines, start=1):
         if number in skip_lines or not line.strip():
             continue
         context = context_of.get(number, "")[-400:]
-        full = context + line.translate(_WIDTH)
+        full = context + wide_lines[number - 1]
         offset = len(context)
         claims = _line_claims(full, offset)
         if not claims:
