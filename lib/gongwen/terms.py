@@ -180,15 +180,18 @@ def _segmenter():
     jieba.setLogLevel(logging.WARNING)  # before the first cut: no timing lines on stderr
     tokenizer = jieba.Tokenizer()
     _initialize(tokenizer)
-    phrases = []
     for term, freq in zip(*_dictionary_terms(), strict=True):
         if _JIEBA_BLOCK.fullmatch(term):
             tokenizer.add_word(term, freq or max(tokenizer.suggest_freq(term), USER_FREQ))
-        else:
-            phrases.append(term)
+    return tokenizer, _phrases()
+
+
+@cache
+def _phrases() -> re.Pattern | None:
+    """The user-dictionary terms jieba cannot hold (they contain punctuation), longest first."""
+    phrases = [term for term in _dictionary_terms()[0] if not _JIEBA_BLOCK.fullmatch(term)]
     phrases.sort(key=lambda p: (-len(p), p))
-    pattern = re.compile("|".join(map(re.escape, phrases))) if phrases else None
-    return tokenizer, pattern
+    return re.compile("|".join(map(re.escape, phrases))) if phrases else None
 
 
 def _initialize(tokenizer) -> None:
@@ -239,7 +242,7 @@ def _dictionary_terms() -> tuple[list[str], list[int]]:
 
 def _pieces(text: str) -> list[str]:
     """Every piece of ``text`` as segmented: words, punctuation, spaces, numbers."""
-    _, phrases = _segmenter()
+    phrases = _phrases()
     cut = _fast_cut()
     text = _REDACTION.sub(" ", text)
     out: list[str] = []
