@@ -37,9 +37,11 @@ def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
 
 
-def test_parallel_cached_and_serial_runs_give_the_same_tables(folder, monkeypatch):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_parallel_cached_and_serial_runs_give_the_same_tables(folder, monkeypatch, start):
     monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
-    parallel = pipeline.analyze(folder, workers=2)  # spawned workers, bundles written to disk
+    monkeypatch.setattr(pipeline, "_start_method", lambda: start)
+    parallel = pipeline.analyze(folder, workers=2)  # workers forked or spawned, bundles written to disk
     files = list((cache.cache_dir() / "reports").rglob("*.pkl"))
     assert len(files) == len(corpus.usable(corpus.load_corpus(folder)))
     cache.clear()
@@ -59,6 +61,9 @@ def test_tables_are_what_the_module_functions_return(folder):
     expected = {
         "docs": docs.drop(columns=["raw_text", "text"]),
         "tokens": terms.tokenize(docs, cache=False),
+        "frequencies": terms.frequencies(terms.tokenize(docs, cache=False)),
+        "keyness": terms.key_terms(terms.tokenize(docs, cache=False)),
+        "tfidf": terms.tfidf(terms.tokenize(docs, stopwords="function+boilerplate", cache=False)),
         "lexical": terms.lexical_profile(docs, cache=False),
         "outline": structure.outline(docs),
         "compliance": structure.compliance(docs),
@@ -117,3 +122,17 @@ def test_cli_analyze_writes_every_table(folder, tmp_path):
     assert summary["table"].tolist()[:3] == ["docs", "quality", "changes"]
     for path in summary["file"]:
         assert (tmp_path / "tables").joinpath(path.rsplit("/", 1)[-1]).is_file()
+
+
+def test_workers_are_spawned_while_another_thread_runs():
+    """Forking copies locks other threads may hold (a Jupyter kernel runs several): spawn then."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert pipeline._start_method() == "spawn"
+    finally:
+        stop.set()
+        thread.join()

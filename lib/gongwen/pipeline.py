@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gongwen import cache, corpus, metrics, structure, terms
@@ -276,9 +275,9 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
         ("tokens", lambda: terms.tokenize(docs, cache=cache)),
         ("frequencies", lambda: terms.frequencies(tables["tokens"])),
         ("keyness", lambda: terms.key_terms(tables["tokens"])),
-        # tokenize(docs, stopwords="function+boilerplate") is the tokens less the boilerplate words;
-        # tfidf reads only doc_id and term, so only those two columns are copied
-        ("tfidf", lambda: terms.tfidf(_without(tables["tokens"][["doc_id", "term"]], terms.stopwords("boilerplate")))),
+        # tfidf(tokenize(docs, stopwords="function+boilerplate")): the tokens less the boilerplate
+        # words, whose pair counts are the frequencies' rows less those words
+        ("tfidf", lambda: terms._tfidf(*terms._frequency_pairs(tables["frequencies"], terms.stopwords("boilerplate")))),
         ("formulations", lambda: terms.formulations(docs)),
         ("lexical", lambda: terms.lexical_profile(docs, cache=cache)),
         ("outline", lambda: structure.outline(docs)),
@@ -296,12 +295,6 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
         tables[name] = step()
         clock(name)
     return tables
-
-
-def _without(tokens: pd.DataFrame, words: frozenset[str]) -> pd.DataFrame:
-    codes, distinct = pd.factorize(tokens["term"])  # test the distinct terms, not every token
-    dropped = distinct.isin(list(words))[codes] if len(tokens) else np.zeros(0, dtype=bool)
-    return tokens[~dropped].reset_index(drop=True)
 
 
 def _theme_steps(docs: pd.DataFrame, tables: dict) -> list[tuple[str, Callable[[], pd.DataFrame]]]:

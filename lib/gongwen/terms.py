@@ -620,6 +620,25 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
     return counts, doc, term
 
 
+def _frequency_pairs(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """What :func:`_pair_counts` gives for the tokens a ``frequencies`` table counts, less the terms
+    ``drop``: a table of millions of tokens need not be copied and grouped again to leave words out."""
+    codes, distinct = pd.factorize(freq["term"])  # test the distinct terms, not every row
+    kept = ~distinct.isin(list(drop))[codes] if len(freq) else np.ones(0, dtype=bool)
+    rows = freq.loc[kept, ["doc_id", "term", "count"]]
+    doc, doc_ids = pd.factorize(rows["doc_id"], sort=True)
+    term, terms = pd.factorize(rows["term"], sort=True)
+    doc, term = doc.astype(np.int64), term.astype(np.int64)
+    order = np.argsort(doc * max(len(terms), 1) + term, kind="stable")
+    doc, term = doc[order], term[order]
+    counts = pd.DataFrame({
+        "doc_id": doc_ids.take(doc).array,
+        "term": terms.take(term).array,
+        "count": rows["count"].to_numpy()[order].astype("int64"),
+    })
+    return counts, doc, term
+
+
 def _by_rank(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray) -> pd.DataFrame:
     """``counts.sort_values(["doc_id", "rank", "term"])`` with a fresh index, sorted on the codes."""
     rank = counts["rank"].to_numpy().astype(np.int64)
@@ -859,7 +878,11 @@ def tfidf(tokens: pd.DataFrame, *, sublinear: bool = False) -> pd.DataFrame:
         ``[doc_id, term, count, idf, tfidf, rank]`` sorted by doc_id, rank, term; ``rank``
         ranks tfidf within the report (``min``).
     """
-    counts, doc, term = _pair_counts(tokens)
+    return _tfidf(*_pair_counts(tokens), sublinear=sublinear)
+
+
+def _tfidf(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray, *, sublinear: bool = False) -> pd.DataFrame:
+    """:func:`tfidf` from pair counts (:func:`_pair_counts` or :func:`_frequency_pairs`)."""
     n_docs = len(np.unique(doc))
     df = pd.Series(np.bincount(term, minlength=1)[term] if len(term) else term, index=counts.index)
     counts["idf"] = np.log((1 + n_docs) / (1 + df)) + 1
