@@ -136,3 +136,19 @@ def test_workers_are_spawned_while_another_thread_runs():
     finally:
         stop.set()
         thread.join()
+
+
+def test_segments_leave_memory_after_analyze_and_come_back_from_disk(folder):
+    """analyze frees the per-report segmentation once the tokens table holds it (memory at 10,000
+    reports); a later tokenize reads it back from the bundles instead of segmenting again."""
+    tables = pipeline.analyze(folder, workers=1)
+    assert not cache.MEMO.get("terms.segments")
+    calls = []
+    original = terms._pieces
+    try:
+        terms._pieces = lambda text: calls.append(text) or original(text)
+        again = terms.tokenize(corpus.load_corpus(folder))
+    finally:
+        terms._pieces = original
+    assert not calls
+    pd.testing.assert_frame_equal(again, tables["tokens"])

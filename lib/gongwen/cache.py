@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["ALLOWED", "cache_dir", "clear", "load", "per_report", "recording", "store", "version"]
+__all__ = ["ALLOWED", "cache_dir", "clear", "forget", "load", "per_report", "recording", "store", "version"]
 
 #: Modules whose code decides per-report results: their source is part of :func:`version`.
 MODULES = ("cache", "corpus", "metadata", "terms", "structure", "metrics", "themes", "pipeline")
@@ -123,7 +123,7 @@ def per_report(name: str, *, on_load: Callable | None = None) -> Callable:
             except KeyError:
                 value = _MISSING
                 raw = args[0]
-                if raw not in _LOOKED:
+                if raw not in _LOOKED or name in _FORGOTTEN:
                     _LOOKED.add(raw)
                     if enabled():
                         bundle = load(raw)
@@ -145,6 +145,7 @@ def per_report(name: str, *, on_load: Callable | None = None) -> Callable:
 
 
 _MISSING = object()
+_FORGOTTEN: set[str] = set()  # names dropped by forget(): a miss looks on disk again
 _ON_LOAD: dict[str, Callable] = {}
 
 
@@ -152,8 +153,20 @@ def clear() -> None:
     """Forget every result kept in memory (the disk cache stays)."""
     for table in MEMO.values():
         table.clear()
+    _FORGOTTEN.clear()
     _LOOKED.clear()
     READY.clear()
+
+
+def forget(name: str) -> None:
+    """Drop the results of one per-report function from memory; they stay on disk.
+
+    A later call reads the report's bundle again (it is looked for anew), so nothing is computed
+    twice; :func:`gongwen.pipeline.analyze` uses this to free the segmentation of thousands of
+    reports once the tokens table holds it.
+    """
+    MEMO.get(name, {}).clear()
+    _FORGOTTEN.add(name)
 
 
 class recording:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from gongwen import cache, corpus, metrics, structure, terms
+from gongwen import cache as _cache  # analyze's argument `cache` hides the module
 
 __all__ = ["LARGE_TABLES", "PARALLEL_MIN", "TABLES", "analyze", "prepare", "write_tables"]
 
@@ -293,6 +294,8 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
 
     for name, step in tqdm(steps, desc="tables", unit="table", disable=not progress, file=sys.stderr):
         tables[name] = step()
+        if name == "tokens" and cache and _cache.enabled():
+            _cache.forget("terms.segments")  # the tokens table holds them now; they stay on disk
         clock(name)
     return tables
 
