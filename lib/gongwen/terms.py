@@ -34,6 +34,7 @@ output.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import os
 import pickle
@@ -289,8 +290,8 @@ def _cutter(automaton, entries: list[tuple[int, float]], singles: dict[str, floa
         best = [0.0] * (n + 1)
         end = [0] * n
         pos, score, stop = n - 1, None, 0
-        for back, entry in matches(sentence[::-1]):
-            length, logp = entries[entry]
+        # a last pseudo-match starting at -1 settles the positions no word starts before
+        for back, entry in itertools.chain(matches(sentence[::-1]), ((n, -1),)):
             k = n - 1 - back
             while pos > k:  # no more words start after k: settle pos, with its one-character word
                 s1 = single(sentence[pos])
@@ -302,19 +303,12 @@ def _cutter(automaton, entries: list[tuple[int, float]], singles: dict[str, floa
                     score, stop = unknown_score + best[pos + 1], pos
                 best[pos], end[pos] = score, stop
                 pos, score = pos - 1, None
+            if entry < 0:
+                break
+            length, logp = entries[entry]
             s = logp + best[k + length]
             if score is None or s > score or (s == score and k + length - 1 > stop):
                 score, stop = s, k + length - 1
-        while pos >= 0:
-            s1 = single(sentence[pos])
-            if s1 is not None:
-                s = s1 + best[pos + 1]
-                if score is None or s > score:
-                    score, stop = s, pos
-            elif score is None:
-                score, stop = unknown_score + best[pos + 1], pos
-            best[pos], end[pos] = score, stop
-            pos, score = pos - 1, None
         return end
 
     def unknown(buf: str, out: list[str]) -> None:
@@ -451,7 +445,12 @@ def cache_dir() -> Path:
 
 def _segment_rows(raw_text: str) -> list[tuple[int, int, int, str]]:
     """``(para_id, line, position, term)`` for every word of one report's analysis text (not cached)."""
-    vocabulary, codes, *columns = _pack_report(raw_text)
+    return _unpack(_pack_report(raw_text))
+
+
+def _unpack(packed: tuple) -> list[tuple[int, int, int, str]]:
+    """The rows of a :func:`_segments` result."""
+    vocabulary, codes, *columns = packed
     ints = [np.frombuffer(c, dtype=np.int32).tolist() for c in columns]
     terms_ = [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()]
     return list(zip(*ints, terms_, strict=True))
@@ -477,14 +476,11 @@ def _pack_report(raw_text: str) -> tuple[tuple[str, ...], bytes, bytes, bytes, b
     codes: list[int] = []
     positions: list[int] = []
     para_ids, first_lines, counts = [], [], []
-    number, known = vocabulary.setdefault, _WORDS.get
+    number = vocabulary.setdefault
     for para_id, (line, _, text) in enumerate(corpus.clean_text(raw_text).paragraphs, start=1):
         before = len(codes)
         for position, piece in enumerate(_pieces(text)):
-            word = known(piece)
-            if word is None:
-                word = _is_word(piece)
-            if word:
+            if _is_word(piece):
                 codes.append(number(piece, len(vocabulary)))
                 positions.append(position)
         para_ids.append(para_id)
@@ -500,12 +496,7 @@ def _pack_report(raw_text: str) -> tuple[tuple[str, ...], bytes, bytes, bytes, b
 
 def _segment_report(raw_text: str, *, use_cache: bool) -> list[tuple[int, int, int, str]]:
     """``(para_id, line, position, term)`` for every word of one report (cached when ``use_cache``)."""
-    if not use_cache:
-        return _segment_rows(raw_text)
-    vocabulary, codes, *columns = _segments(raw_text)
-    ints = [np.frombuffer(c, dtype=np.int32).tolist() for c in columns]
-    terms_ = [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()]
-    return list(zip(*ints, terms_, strict=True))
+    return _unpack(_segments(raw_text) if use_cache else _pack_report(raw_text))
 
 
 def _token_table(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) -> pd.DataFrame:
