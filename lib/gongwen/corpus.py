@@ -287,6 +287,8 @@ def simplified(raw_text: str) -> str:
     """
     converter = _t2s()
     converted = converter.convert(raw_text)
+    if converted == raw_text:  # nothing to convert (most reports): no character to count
+        return raw_text
     if len(converted) != len(raw_text):
         converted = "".join(_same_length(converter, line) for line in raw_text.split("\n"))
     cjk = len(_CJK_RE.findall(raw_text))

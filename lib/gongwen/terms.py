@@ -1027,21 +1027,35 @@ def normalize_title(title: str) -> str:
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the content of each quotation in a paragraph."""
     spans = []
-    for opener, closer in _FORMS["quote_pairs"]:
+    for (opener, closer), pattern in zip(_FORMS["quote_pairs"], _QUOTE_PATTERNS, strict=True):
+        if opener not in text:
+            continue
         if opener == closer:
-            positions = [i for i, ch in enumerate(text) if ch == opener]
+            positions = [m.start() for m in pattern.finditer(text)]
             spans += [(positions[i] + 1, positions[i + 1]) for i in range(0, len(positions) - 1, 2)]
         else:
-            spans += [(m.start() + 1, m.end() - 1)
-                      for m in re.finditer(f"{re.escape(opener)}[^{re.escape(opener + closer)}]*{re.escape(closer)}",
-                                           text)]
+            spans += [(m.start() + 1, m.end() - 1) for m in pattern.finditer(text)]
     return sorted(spans)
+
+
+# per quote pair: the mark itself (straight quotes pair up in order), or a whole quotation
+_QUOTE_PATTERNS = [
+    re.compile(re.escape(opener)) if opener == closer
+    else re.compile(f"{re.escape(opener)}[^{re.escape(opener + closer)}]*{re.escape(closer)}")
+    for opener, closer in _FORMS["quote_pairs"]
+]
+
+
+_TITLE_MARKS = re.compile("[《》]")
 
 
 def _title_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each outermost 《…》, including the brackets; nesting allowed."""
     spans, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
+    if "《" not in text:
+        return spans
+    for match in _TITLE_MARKS.finditer(text):
+        i, ch = match.start(), match.group()
         if ch == "《":
             if depth == 0:
                 start = i
@@ -1203,6 +1217,7 @@ def formulation_matrix(
 # --------------------------------------------------------------------------- lexical profile
 
 _SENTENCE_END = re.compile(r"[。！？!?]+")
+_SPACE = re.compile(r"\s")
 
 
 def _mattr(terms: list[str], window: int) -> float:
@@ -1261,15 +1276,13 @@ def _lexical_row(raw: str, window: int) -> tuple:
 
 def _lexical_values(raw: str, window: int, terms: list[str]) -> tuple:
     boiler, function = stopwords("boilerplate"), stopwords("function")
-    sentences = [
-        s for text, _, _ in _paragraph_lines(raw) for s in _SENTENCE_END.split(text)
-        if re.sub(r"\s", "", s)
-    ]
-    sentence_chars = [len(re.sub(r"\s", "", s)) for s in sentences]
+    # characters of each sentence without whitespace (a sentence of whitespace alone is none)
+    squeezed = (_SPACE.sub("", s) for text, _, _ in _paragraph_lines(raw) for s in _SENTENCE_END.split(text))
+    sentence_chars = [len(s) for s in squeezed if s]
     n = len(terms)
     return (
         n, len(set(terms)), round(_mattr(terms, window), 3),
-        len(sentences), round(float(np.mean(sentence_chars)), 1) if sentences else float("nan"),
+        len(sentence_chars), round(float(np.mean(sentence_chars)), 1) if sentence_chars else float("nan"),
         round(sum(t in boiler for t in terms) / n, 3) if n else float("nan"),
         round(sum(t in function for t in terms) / n, 3) if n else float("nan"),
     )

@@ -405,18 +405,6 @@ class _Options:
     min_score: float
 
 
-def _headings(docs: pd.DataFrame) -> dict[str, dict[str, list[tuple[int, str]]]]:
-    """doc_id → heading path → [(line, title)] of the headings with that path, in line order."""
-    from gongwen import structure
-
-    outline = structure.outline(docs)
-    heads = outline[outline["kind"] == "heading"]
-    out: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
-    for doc_id, line, path, title in zip(heads["doc_id"], heads["line"], heads["path"], heads["title"], strict=True):
-        out[doc_id][path].append((int(line), title))
-    return out
-
-
 def _element_lines(docs: pd.DataFrame) -> dict[str, set[int]]:
     from gongwen import structure
 
@@ -438,25 +426,48 @@ def _chain(path: str, heads: Mapping[str, list[tuple[int, str]]], first: int, la
     return chain
 
 
-def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
-    """Per paragraph: ``(doc_id, para_id, line, text, units, paragraph score vector, phrases found,
-    heading phrases, is an element)``; each unit is ``(k, start, end, chars, theme index or None,
-    score, own score, phrases found)``."""
+def _layout(raw: str) -> tuple[list[tuple[int, int, int, str]], list[str], dict[str, list[tuple[int, str]]], set[int]]:
+    """What coding needs of one report's structure, from its per-report results (no tables).
+
+    ``(paragraphs, paths, heads, element lines)``: ``(para_id, line, end_line, text)`` as in
+    :func:`gongwen.corpus.paragraphs`; each paragraph's heading path as in
+    :func:`gongwen.structure.sections`; heading path → ``[(line, title)]`` of the headings of
+    :func:`gongwen.structure.outline` in its order; every line an element covers.
+    """
     from gongwen import structure
 
-    paragraphs = corpus.paragraphs(docs)
-    sections = structure.sections(docs)
-    paths = dict(zip(zip(sections["doc_id"], sections["para_id"], strict=True), sections["path"], strict=True))
-    heads = _headings(docs)
-    elements = _element_lines(docs)
+    analysis = structure._analyse(raw)
+    paragraphs = [(para_id, first, last, text)
+                  for para_id, (first, last, text) in enumerate(corpus.clean_text(raw).paragraphs, start=1)]
+    paths = [analysis.chains[para_id - 1][0] for para_id, *_ in paragraphs]
+    heads: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for line, _, kind, _, _, title, path in sorted(analysis.rows, key=lambda row: (row[0], row[1])):
+        if kind == "heading":
+            heads[path].append((int(line), title))
+    elements = {n for *_, lines in structure._elements_one(raw) for n in lines}
+    return paragraphs, paths, heads, elements
+
+
+def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
+    """Per paragraph of every usable report, in doc_id order: what :func:`_coded_report` yields."""
+    titles: dict[str, dict[int, dict[tuple[str, int], int]]] = {}
+    for doc_id, raw in corpus.usable_texts(docs):
+        yield from _coded_report(doc_id, raw, book, options, titles)
+
+
+def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
+                  titles: dict[str, dict[int, dict[tuple[str, int], int]]]):
+    """Per paragraph of one report: ``(doc_id, para_id, line, text, units, paragraph score vector,
+    phrases found, heading phrases, is an element)``; each unit is ``(k, start, end, chars, theme
+    index or None, score, own score, phrases found)``. ``titles`` remembers the phrases of headings
+    (they repeat over every paragraph of their section)."""
+    paragraphs, paths, heads, elements = _layout(raw)
     n_themes = len(book.themes)
     order = np.arange(n_themes)
     frame = book.ids.index(book.document_elements) if book.document_elements else None
-    titles: dict[str, dict[int, dict[tuple[str, int], int]]] = {}
-    for doc_id, para_id, first, last, text in paragraphs.itertuples(index=False):
-        path = paths[(doc_id, para_id)]
+    for (para_id, first, last, text), path in zip(paragraphs, paths, strict=True):
         spans = _split(text, max_chars=options.max_chars, unit_chars=options.unit_chars)
-        chain = _chain(path, heads.get(doc_id, {}), first, last)
+        chain = _chain(path, heads, first, last)
         # heading evidence: nearest heading weighted heading_weight, then ×decay per level
         external = np.zeros(n_themes)
         own_title = np.zeros(n_themes)
@@ -464,7 +475,7 @@ def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
         level = 0
         for title, own in chain:
             in_title = titles.get(title)
-            if in_title is None:  # headings repeat over every paragraph of their section
+            if in_title is None:
                 in_title = titles[title] = _matches(title, book)
             scores = _vector(in_title, n_themes)
             if own:
@@ -476,7 +487,7 @@ def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
                 for key, count in terms.items():
                     heading_terms[key] += count
             level += 1
-        is_element = frame is not None and any(n in elements.get(doc_id, ()) for n in range(first, last + 1))
+        is_element = frame is not None and any(n in elements for n in range(first, last + 1))
         unit_rows = []
         para_found: dict[int, dict[tuple[str, int], int]] = defaultdict(lambda: defaultdict(int))
         for k, (start, end) in enumerate(spans):
@@ -620,17 +631,34 @@ def units(
     """
     book = _codebook(codebook)
     options = _options(max_chars, unit_chars, heading_weight, decay, min_score)
+    titles: dict = {}
+    rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs)
+            for row in _unit_rows(raw, book, options, titles)]
+    return _typed(pd.DataFrame(rows, columns=UNIT_COLUMNS), UNIT_COLUMNS)
+
+
+#: The options :func:`units` and :func:`code` take by default (:func:`gongwen.pipeline.analyze` caches
+#: the units of each report computed with them).
+DEFAULT_OPTIONS = {"heading_weight": 1.0, "decay": 0.5, "max_chars": 200, "unit_chars": 100, "min_score": 2.0}
+
+
+def _unit_rows(raw: str, book: Codebook | None = None, options: _Options | None = None,
+               titles: dict | None = None) -> list[tuple]:
+    """The rows of :func:`units` for one report, without ``doc_id`` (default codebook and options
+    when not given)."""
+    book = _codebook(book)
+    options = options if options is not None else _options(**DEFAULT_OPTIONS)
     rows = []
-    for doc_id, para_id, line, _, unit_rows, *_, is_element in _coded(docs, book, options):
+    for _, para_id, line, _, unit_rows, *_, is_element in _coded_report("", raw, book, options,
+                                                                         {} if titles is None else titles):
         for k, start, end, chars, theme, score, own, found in unit_rows:
             if theme is None:
                 theme_id, evidence = UNCLASSIFIED, ""
             else:
                 theme_id = book.themes[theme].id
                 evidence = "公文要素" if is_element else "、".join(_evidence(found.get(theme, {})))
-            rows.append((doc_id, para_id, line, k, start, end, chars, theme_id, round(score, 2), round(own, 2),
-                         evidence))
-    return _typed(pd.DataFrame(rows, columns=UNIT_COLUMNS), UNIT_COLUMNS)
+            rows.append((para_id, line, k, start, end, chars, theme_id, round(score, 2), round(own, 2), evidence))
+    return rows
 
 
 def dominant(unit_table: pd.DataFrame, scores: pd.DataFrame | None = None, *,
