@@ -103,6 +103,12 @@ _INJECTED_RE = (
     re.compile("|".join(re.escape(s) for s in _INJECTED), re.IGNORECASE) if _INJECTED else None
 )
 _MARKDOWN = [re.compile(p, re.IGNORECASE) for p in _RULES["markdown"]]
+# Anything the line edits (zero-width, injected, markdown, odd spaces) would change: most lines have
+# none, and one search tells (no edit can apply after the ones before it changed nothing).
+_LINE_EDITS = [_ZERO_WIDTH.pattern, *([f"(?i:{_INJECTED_RE.pattern})"] if _INJECTED_RE else []),
+               *(f"(?i:{p})" for p in _RULES["markdown"]), _ODD_SPACES.pattern]
+_EDITED = re.compile("|".join(_LINE_EDITS))
+_EDITED_OR_SPACED = re.compile("|".join([*_LINE_EDITS, " "]))  # ... or spaces to normalise
 _REDACTION = re.compile("|".join(_RULES["redaction"]))
 _MASK = re.compile("|".join(_RULES["mask"]))
 
@@ -228,6 +234,12 @@ def clean_text(raw_text: str) -> Cleaned:
     for number, line in enumerate(source.split("\n"), start=1):
         if raw_lines is not None and raw_lines[number - 1] != line:
             changes.append((number, "traditional", raw_lines[number - 1].strip(), line.strip()))
+        if _EDITED_OR_SPACED.search(line) is None:  # nothing to remove or normalise
+            if _is_chrome(line):
+                changes.append((number, "page_chrome", line.strip(), ""))
+            else:
+                kept.append((number, line.strip()))
+            continue
         text = _ZERO_WIDTH.sub("", line)
         if _is_chrome(text):
             changes.append((number, "page_chrome", line.strip(), ""))
@@ -318,6 +330,8 @@ def light_line(line: str) -> str:
 
     For readers that need a line nearly as written (metadata, outline titles).
     """
+    if _EDITED.search(line) is None:
+        return line.strip()
     text = _ZERO_WIDTH.sub("", line)
     if _INJECTED_RE is not None:
         text = _INJECTED_RE.sub("", text)
@@ -651,7 +665,8 @@ def labels(docs: pd.DataFrame) -> dict[str, str]:
 
 _HALF = ",;:?!()"
 _FULL = "，；：？！（）"
-_HALF_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[{re.escape(_HALF)}]|[{re.escape(_HALF)}](?=[{_CJK}])")
+# a half-width mark after or before a Chinese character (the mark first: the search skips to marks)
+_HALF_NEAR_CJK = re.compile(rf"[{re.escape(_HALF)}](?:(?<=[{_CJK}][{re.escape(_HALF)}])|(?=[{_CJK}]))")
 _FULL_RE = re.compile(f"[{_FULL}]")
 _LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 

@@ -93,7 +93,9 @@ _RULES = load_yaml("metrics.yaml")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 # Same-length replacements, so offsets in the normalised line are offsets in the raw line.
-_WIDTH = str.maketrans("０１２３４５６７８９％．＊　\u00a0\u2009\u202f", "0123456789%.*    ")
+_WIDE = "０１２３４５６７８９％．＊　\u00a0\u2009\u202f"
+_WIDTH = dict(zip(_WIDE, "0123456789%.*    ", strict=True))
+_WIDE_RE = re.compile(f"[{_WIDE}]")  # a substitution touches only these (str.translate looks up every character)
 _CLAUSE_END = "，；。！？,;!?：:"
 _SENTENCE_END = "。；;！？!?"
 _CN_DIGITS = "零〇一二两三四五六七八九十百千"
@@ -707,7 +709,7 @@ def _document_claims(raw: str, *, skip_lines: set[int], paragraphs) -> list[dict
 
     simple = corpus.simplified(raw)
     raw_lines = simple.split("\n")
-    wide_lines = simple.translate(_WIDTH).split("\n")  # one character for one: the same lines, half width
+    wide_lines = _WIDE_RE.sub(lambda m: _WIDTH[m.group()], simple).split("\n")  # one character for one: the same lines, half width
     sections = structure.line_paths(raw)
     # Context: earlier lines of the same paragraph (a sentence broken by the PDF).
     context_of: dict[int, str] = {}
