@@ -6,6 +6,7 @@ import io
 import pathlib
 import pickle
 import shutil
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
@@ -137,6 +138,17 @@ def test_workers_are_spawned_while_another_thread_runs():
     finally:
         stop.set()
         thread.join()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is the start method where nothing else runs on Linux")
+def test_a_progress_bar_does_not_make_workers_spawn():
+    """Every tqdm bar, even a hidden one, starts tqdm's monitor thread; analyze creates bars before
+    its workers start, so counting that thread made every run spawn its workers (a second of
+    imports each)."""
+    from tqdm import tqdm
+
+    tqdm(total=1, disable=True).close()
+    assert pipeline._start_method() == "fork"
 
 
 def test_segments_leave_memory_after_analyze_and_come_back_from_disk(folder):

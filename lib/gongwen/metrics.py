@@ -709,7 +709,8 @@ def _document_claims(raw: str, *, skip_lines: set[int], paragraphs) -> list[dict
 
     simple = corpus.simplified(raw)
     raw_lines = simple.split("\n")
-    wide_lines = _WIDE_RE.sub(lambda m: _WIDTH[m.group()], simple).split("\n")  # one character for one: the same lines, half width
+    # one character for one: the same lines, half width
+    wide_lines = _WIDE_RE.sub(lambda m: _WIDTH[m.group()], simple).split("\n")
     sections = structure.line_paths(raw)
     # Context: earlier lines of the same paragraph (a sentence broken by the PDF).
     context_of: dict[int, str] = {}

@@ -196,12 +196,17 @@ def _start_method() -> str:
     A forked worker starts at once with everything this process imported; a spawned one imports
     pandas, jieba and the gongwen modules again (about a second per worker). Forking a process
     that runs other threads (a Jupyter kernel does) can copy a lock some thread holds, so
-    notebooks spawn.
+    notebooks spawn. tqdm's monitor thread does not count: every progress bar, shown or not,
+    starts it, it only sleeps and takes tqdm's own lock, and workers draw no bar.
     """
     import multiprocessing
     import threading
 
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    from tqdm import TMonitor
+
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not isinstance(t, TMonitor)]
+    if "fork" in multiprocessing.get_all_start_methods() and not others:
         return "fork"
     return "spawn"
 
