@@ -23,12 +23,13 @@ How lines are read:
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from pathlib import Path
 
@@ -262,13 +263,17 @@ def _clean_arabic(written: str) -> str:
 # --------------------------------------------------------------------------- zones
 
 
+_TITLE_MARKS = re.compile("[《》]")
+
+
 def _bracket_zones(text: str) -> list[tuple[int, int]]:
     """《》 titles (nested, possibly unclosed at the line end or unopened at its start)."""
     if "《" not in text and "》" not in text:
         return []
     zones = []
     depth, opened = 0, None
-    for i, ch in enumerate(text):
+    for mark in _TITLE_MARKS.finditer(text):
+        i, ch = mark.start(), mark.group()
         if ch == "《":
             if depth == 0:
                 opened = i
@@ -326,23 +331,30 @@ def _inside(pos: int, zones: list[tuple[int, int]]) -> tuple[int, int] | None:
 
 
 def _clause_start(full: str, pos: int, ends: str = _CLAUSE_END) -> int:
-    i = pos - 1
-    while i >= 0:
-        ch = full[i]
-        if ch in ends and not (ch in ",:" and 0 < i < len(full) - 1
-                               and full[i - 1].isdigit() and full[i + 1].isdigit()):
-            return i + 1
-        i -= 1
-    return 0
+    """Where the clause holding ``pos`` starts: after the last clause end before ``pos`` (or 0)."""
+    bounds = _bounds(full, ends)
+    k = bisect.bisect_left(bounds, pos)
+    return bounds[k - 1] + 1 if k else 0
 
 
 def _clause_end(full: str, pos: int, ends: str = _CLAUSE_END) -> int:
-    for i in range(pos, len(full)):
-        ch = full[i]
-        if ch in ends and not (ch in ",:" and 0 < i < len(full) - 1
-                               and full[i - 1].isdigit() and full[i + 1].isdigit()):
-            return i
-    return len(full)
+    """Where the clause holding ``pos`` ends: the first clause end at or after ``pos`` (or the end)."""
+    bounds = _bounds(full, ends)
+    k = bisect.bisect_left(bounds, pos)
+    return bounds[k] if k < len(bounds) else len(full)
+
+
+@lru_cache(maxsize=64)
+def _bounds(full: str, ends: str) -> list[int]:
+    """Positions of the clause ends of ``full``, ascending; , and : between digits (1,000 and 3:1)
+    end nothing. A line is asked for them once per claim, so they are kept for the last few lines."""
+    found = []
+    for m in re.finditer(f"[{re.escape(ends)}]", full):
+        i = m.start()
+        if full[i] in ",:" and 0 < i < len(full) - 1 and full[i - 1].isdigit() and full[i + 1].isdigit():
+            continue
+        found.append(i)
+    return found
 
 
 def _enumerated(full: str, quote_start: int, count: int) -> bool:
@@ -561,8 +573,12 @@ def _add_scope(full: str, claims: list[_Claim], offset: int) -> None:
 # --------------------------------------------------------------------------- indicators
 
 
+_OMITTED = re.compile(r"[(（]\s*略\s*[)）]")  # （略）: a name left out
+
+
 def _strip_phrase(text: str, *, limit: int | None = 24) -> str:
-    text = re.sub(r"[(（]\s*略\s*[)）]", "", text)
+    if "略" in text:
+        text = _OMITTED.sub("", text)
     inner = list(_INNER_SCOPE.finditer(text))
     if inner and len(text) - inner[-1].end() >= 2:
         text = text[inner[-1].end():]
