@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -136,9 +137,7 @@ def prepare(raws: Iterable[str], *, workers: int | None = None, progress: bool =
     store = cache.enabled() if store is None else store
     ready = cache.READY.setdefault(str(cache.cache_dir()) if store else "", set())
     todo: list[str] = []
-    collecting = gc.isenabled()
-    gc.disable()  # reading thousands of bundles makes millions of objects and no cycles
-    try:
+    with _collector_paused():  # reading thousands of bundles makes millions of objects and no cycles
         for raw in dict.fromkeys(raws):
             if not raw or raw in ready:
                 continue
@@ -149,9 +148,6 @@ def prepare(raws: Iterable[str], *, workers: int | None = None, progress: bool =
                     ready.add(raw)
                     continue
             todo.append(raw)
-    finally:
-        if collecting:
-            gc.enable()
     if not todo:
         return 0
     workers = max(1, workers or os.cpu_count() or 1)
@@ -182,12 +178,30 @@ def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) 
     context = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(_work, chunk, store): chunk for chunk in chunks}
-        for future in as_completed(futures):
-            chunk = futures.pop(future)  # installed results must not stay referenced by their future
-            for raw, bundle in zip(chunk, future.result(), strict=True):
-                cache.install(raw, bundle)
-                ready.add(raw)
-            bar.update(len(chunk))
+        with _collector_paused():  # workers started: installing their results here makes no cycles
+            for future in as_completed(futures):
+                chunk = futures.pop(future)  # installed results must not stay referenced by their future
+                for raw, bundle in zip(chunk, future.result(), strict=True):
+                    cache.install(raw, bundle)
+                    ready.add(raw)
+                bar.update(len(chunk))
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector (reference counting still frees memory).
+
+    Every collection of the oldest generation walks every object alive; with the per-report
+    results of thousands of reports in memory, collections triggered while more are added cost
+    more than the work itself.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _start_method() -> str:
@@ -250,6 +264,21 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
     clock = _Clock(timings)
     prepare(_raw_texts(folder, corpus.MAX_BYTES), workers=workers, progress=progress, store=cache)
     clock("reports")
+    # The per-report results now in memory (millions of objects) are there to stay: the collector
+    # need not walk them at every collection while the tables are built.
+    # (Unless the caller froze objects already: unfreezing would thaw theirs too.)
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _tables(folder, cache, progress, clock)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[str, pd.DataFrame]:
+    """The tables of :func:`analyze` once every report's results are in memory."""
     docs = corpus.load_corpus(folder)
     clock("load")
     tables: dict[str, pd.DataFrame] = {"docs": docs.drop(columns=["raw_text", "text"])}
@@ -258,7 +287,8 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
         ("changes", lambda: corpus.changes(docs)),
         ("tokens", lambda: terms.tokenize(docs, cache=cache)),
         ("frequencies", lambda: terms.frequencies(tables["tokens"])),
-        ("keyness", lambda: terms.key_terms(tables["tokens"])),
+        # key_terms(tokens): its count matrix is the frequencies' pair counts
+        ("keyness", lambda: terms._key_terms(terms._pair_matrix(*terms._frequency_codes(tables["frequencies"])))),
         # tfidf(tokenize(docs, stopwords="function+boilerplate")): the tokens less the boilerplate
         # words, whose pair counts are the frequencies' rows less those words
         ("tfidf", lambda: terms._tfidf(*terms._frequency_pairs(tables["frequencies"], terms.stopwords("boilerplate")))),

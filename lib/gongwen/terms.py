@@ -614,6 +614,11 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
 def _frequency_pairs(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """What :func:`_pair_counts` gives for the tokens a ``frequencies`` table counts, less the terms
     ``drop``: a table of millions of tokens need not be copied and grouped again to leave words out."""
+    return _frequency_codes(freq, drop)[:3]
+
+
+def _frequency_codes(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple:
+    """:func:`_frequency_pairs` and the sorted doc_ids and terms its codes number."""
     codes, distinct = pd.factorize(freq["term"])  # test the distinct terms, not every row
     kept = ~distinct.isin(list(drop))[codes] if len(freq) else np.ones(0, dtype=bool)
     rows = freq.loc[kept, ["doc_id", "term", "count"]]
@@ -627,7 +632,7 @@ def _frequency_pairs(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple[pd
         "term": terms.take(term).array,
         "count": rows["count"].to_numpy()[order].astype("int64"),
     })
-    return counts, doc, term
+    return counts, doc, term, doc_ids, terms
 
 
 def _by_rank(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray) -> pd.DataFrame:
@@ -788,12 +793,33 @@ def key_terms(tokens: pd.DataFrame, *, n: int = 10, min_count: int = 1) -> pd.Da
         (g2 < 0, ranked by g2 ascending); ties by term. One pass per report over the
         vocabulary: the cost grows with reports × vocabulary, never reports².
     """
-    columns = ["doc_id", "direction", "rank", "term", "n_target", "n_reference", "g2", "p", "log_ratio"]
     if tokens["doc_id"].nunique() < 2:
+        return pd.DataFrame(columns=_KEY_COLUMNS)
+    return _key_terms(term_matrix(tokens), n=n, min_count=min_count)
+
+
+_KEY_COLUMNS = ["doc_id", "direction", "rank", "term", "n_target", "n_reference", "g2", "p", "log_ratio"]
+
+
+def _pair_matrix(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray, doc_ids, terms) -> TermMatrix:
+    """:func:`term_matrix` from pair counts and the sorted names of their codes (:func:`_frequency_codes`
+    of a ``frequencies`` table without stopwords gives those of the tokens it counts)."""
+    from scipy.sparse import csr_matrix
+
+    doc_ids, terms = [str(d) for d in doc_ids], [str(t) for t in terms]
+    values = counts["count"].to_numpy(dtype=np.int64)
+    matrix = csr_matrix((values, (doc, term)), shape=(len(doc_ids), len(terms)))
+    matrix.sum_duplicates()
+    return TermMatrix(matrix, doc_ids, terms)
+
+
+def _key_terms(counts: TermMatrix, *, n: int = 10, min_count: int = 1) -> pd.DataFrame:
+    """:func:`key_terms` of a report × term count matrix."""
+    columns = _KEY_COLUMNS
+    if len(counts.doc_ids) < 2:
         return pd.DataFrame(columns=columns)
     from scipy.special import chdtrc  # chi2.sf(x, df) is chdtrc(df, x); scipy.stats takes a second to import
 
-    counts = term_matrix(tokens)
     terms = np.asarray(counts.terms, dtype=object)
     matrix = counts.matrix.tocsr()
     total = np.asarray(matrix.sum(axis=0), dtype=float).ravel()
