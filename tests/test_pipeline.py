@@ -195,3 +195,21 @@ def test_the_cached_theme_units_use_the_default_options():
         defaults = {name: p.default for name, p in inspect.signature(function).parameters.items()
                     if name in themes.DEFAULT_OPTIONS}
         assert defaults == themes.DEFAULT_OPTIONS, function.__name__
+
+
+@pytest.mark.parametrize("reports", [0, 1, 2])
+def test_counted_tables_match_the_module_functions_on_tiny_corpora(tmp_path, reports):
+    """analyze counts frequencies, keyness and tf-idf from the numbers behind the tokens table, not
+    from the table itself: the same tables, down to a corpus of an empty file and nothing else."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    for path in sorted(p for p in SEEDS.iterdir() if p.suffix == ".txt")[:reports]:
+        shutil.copy(path, folder / path.name)
+    tables = pipeline.analyze(folder, workers=1)
+    docs = corpus.load_corpus(folder)
+    tokens = terms.tokenize(docs, cache=False)
+    pd.testing.assert_frame_equal(tables["frequencies"], terms.frequencies(tokens))
+    pd.testing.assert_frame_equal(tables["keyness"], terms.key_terms(tokens))
+    pd.testing.assert_frame_equal(
+        tables["tfidf"], terms.tfidf(terms.tokenize(docs, stopwords="function+boilerplate", cache=False)))

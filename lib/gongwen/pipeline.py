@@ -280,11 +280,19 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
     docs = corpus.load_corpus(folder)
     clock("load")
     tables: dict[str, pd.DataFrame] = {"docs": docs.drop(columns=["raw_text", "text"])}
+    codes: list[tuple] = []  # the tokens' report and term numbers, until the frequencies are counted
+
+    def tokens() -> pd.DataFrame:
+        table, numbers = terms._tokenize_codes(docs, cache=cache)
+        codes.append(numbers)
+        return table
+
     steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
         ("quality", lambda: corpus.quality(docs)),
         ("changes", lambda: corpus.changes(docs)),
-        ("tokens", lambda: terms.tokenize(docs, cache=cache)),
-        ("frequencies", lambda: terms.frequencies(tables["tokens"])),
+        ("tokens", tokens),
+        # frequencies(tokens), counted on the numbers the tokens table was built from
+        ("frequencies", lambda: terms._frequency_table(*terms._code_pairs(*codes.pop()))),
         # key_terms(tokens): its count matrix is the frequencies' pair counts
         ("keyness", lambda: terms._key_terms(terms._pair_matrix(*terms._frequency_codes(tables["frequencies"])))),
         # tfidf(tokenize(docs, stopwords="function+boilerplate")): the tokens less the boilerplate

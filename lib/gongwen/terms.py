@@ -501,6 +501,12 @@ def _segment_report(raw_text: str, *, use_cache: bool) -> list[tuple[int, int, i
 
 def _token_table(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) -> pd.DataFrame:
     """The tokens table from packed segments, built column by column (fast for millions of words)."""
+    return _token_codes(doc_ids, packed, drop)[0]
+
+
+def _token_codes(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) -> tuple[pd.DataFrame, tuple]:
+    """:func:`_token_table` and ``(doc, term, ids, vocabulary)``: each row's report and term as numbers
+    into the arrays ``ids`` and ``vocabulary`` (what :func:`_code_pairs` counts without strings)."""
     # every report's vocabulary numbered at once, in order of first appearance across reports
     words = [t for vocabulary, *_ in packed for t in vocabulary]
     numbers, distinct = pd.factorize(pd.Series(words, dtype=object), sort=False)
@@ -524,13 +530,15 @@ def _token_table(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) 
     def joined(key: str, dtype) -> np.ndarray:
         return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype=dtype)
 
-    return pd.DataFrame({
-        "doc_id": ids.take(joined("doc", np.int64)),
+    doc, term = joined("doc", np.int64), joined("term", np.int64)
+    table = pd.DataFrame({
+        "doc_id": ids.take(doc),
         "para_id": joined("para", np.int64),
         "line": joined("line", np.int64),
         "position": joined("position", np.int64),
-        "term": vocabulary.take(joined("term", np.int64)),
+        "term": vocabulary.take(term),
     }, columns=TOKEN_COLUMNS)
+    return table, (doc, term, ids, vocabulary)
 
 
 def tokenize(
@@ -556,6 +564,12 @@ def tokenize(
         the paragraph counting punctuation, numbers and removed stopwords, so gaps show
         where something was left out.
     """
+    return _tokenize_codes(docs, stopwords=stopwords, cache=cache)[0]
+
+
+def _tokenize_codes(docs: pd.DataFrame, *, stopwords: Stopwords | Collection[str] = "function",
+                    cache: bool = True) -> tuple[pd.DataFrame, tuple]:
+    """:func:`tokenize` and the codes of :func:`_token_codes`."""
     drop = _resolve_stopwords(stopwords)
     ok = corpus.usable(docs)
     raws = ok["raw_text"].tolist()
@@ -566,7 +580,7 @@ def tokenize(
         packed = [_segments(raw) for raw in raws]
     else:
         packed = [_pack_report(raw) for raw in raws]
-    return _token_table(ok["doc_id"].tolist(), packed, drop)
+    return _token_codes(ok["doc_id"].tolist(), packed, drop)
 
 
 # --------------------------------------------------------------------------- frequencies
@@ -581,7 +595,11 @@ def frequencies(tokens: pd.DataFrame) -> pd.DataFrame:
         stopwords removed), rounded to 2 decimals; ``rank`` ranks counts within the report
         (ties share the lowest rank, ``min``); ``doc_freq`` is the number of reports using the term.
     """
-    counts, doc, term = _pair_counts(tokens)
+    return _frequency_table(*_pair_counts(tokens))
+
+
+def _frequency_table(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray) -> pd.DataFrame:
+    """:func:`frequencies` from pair counts (:func:`_pair_counts` or :func:`_code_pairs`)."""
     totals = counts.groupby(doc)["count"].transform("sum")
     counts["per_10k"] = (counts["count"] / totals * 10_000).round(2)
     counts["rank"] = counts.groupby(doc)["count"].rank(method="min", ascending=False)
@@ -609,6 +627,26 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
         "count": count.astype("int64"),
     })
     return counts, doc, term
+
+
+def _code_pairs(doc: np.ndarray, term: np.ndarray, ids, vocabulary) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """:func:`_pair_counts` of a tokens table from the codes :func:`_token_codes` gives with it:
+    the same table, without hashing millions of strings again."""
+    present_docs, doc_rank = np.unique(doc, return_inverse=True)  # ids are in doc_id order already
+    present_terms, term_at = np.unique(term, return_inverse=True)
+    words = np.asarray(vocabulary, dtype=object)[present_terms]
+    order = np.argsort(words, kind="stable")  # code-point order, as factorize(sort=True)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    width = max(len(present_terms), 1)
+    key = doc_rank.astype(np.int64) * width + rank[term_at]
+    pairs, count = np.unique(key, return_counts=True)
+    del key
+    d, t = pairs // width, pairs % width
+    doc_ids = pd.array(np.asarray(ids, dtype=object)[present_docs], dtype="str")
+    terms = pd.array(words[order], dtype="str")
+    counts = pd.DataFrame({"doc_id": doc_ids.take(d), "term": terms.take(t), "count": count.astype("int64")})
+    return counts, d, t
 
 
 def _frequency_pairs(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
