@@ -410,7 +410,7 @@ def load_corpus(folder: str | Path, *, max_bytes: int = MAX_BYTES) -> pd.DataFra
         if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE
     )
     rows = [_read_one(path, max_bytes=max_bytes) for path in files]
-    docs = pd.DataFrame(rows, columns=[c for c in DOC_COLUMNS if c != "label"])
+    docs = pd.DataFrame(rows, columns=[c for c in DOC_COLUMNS if c not in ("label", "raw_text", "text")])
     for column in ("raw_text", "text"):
         # plain Python strings: every per-report reader loops over these, and the very objects
         # key the per-report caches (Arrow-backed strings would be copied out at every loop)
