@@ -862,28 +862,24 @@ def _key_terms(counts: TermMatrix, *, n: int = 10, min_count: int = 1) -> pd.Dat
     matrix = counts.matrix.tocsr()
     total = np.asarray(matrix.sum(axis=0), dtype=float).ravel()
     parts: dict[str, list] = {k: [] for k in ("doc", "direction", "rank", "term", "a", "b", "t", "r")}
-    # a block of reports at a time: one array operation for many reports, memory kept small
-    block = max(1, 2_000_000 // max(len(terms), 1))
-    for first in range(0, len(counts.doc_ids), block):
-        a_rows = matrix[first : first + block].toarray().astype(float)
-        b_rows = total - a_rows
-        # counts are whole numbers, so these sums are exact whatever the order of addition
-        t_rows, r_rows = a_rows.sum(axis=1), b_rows.sum(axis=1)
-        g2_rows = _g2(a_rows, b_rows, t_rows[:, None], r_rows[:, None])
-        for i, doc_id in enumerate(counts.doc_ids[first : first + block]):
-            a, b, g2 = a_rows[i], b_rows[i], g2_rows[i]
-            # terms are sorted, so a term's column number orders ties by term
-            up = _first(np.flatnonzero((g2 > 0) & (a >= min_count)), -g2, n)
-            down = _first(np.flatnonzero(g2 < 0), g2, n)
-            for direction, chosen in (("positive", up), ("negative", down)):
-                parts["doc"] += [doc_id] * len(chosen)
-                parts["direction"] += [direction] * len(chosen)
-                parts["rank"].append(np.arange(1, len(chosen) + 1))
-                parts["term"].append(chosen)
-                parts["a"].append(a[chosen])
-                parts["b"].append(b[chosen])
-                parts["t"].append(np.full(len(chosen), t_rows[i]))
-                parts["r"].append(np.full(len(chosen), r_rows[i]))
+    for row, doc_id in enumerate(counts.doc_ids):  # one report at a time: its arrays stay in the cache
+        a = np.zeros(len(terms))
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        a[matrix.indices[start:end]] = matrix.data[start:end]
+        b = total - a
+        g2 = _g2(a, b, a.sum(), b.sum())
+        # terms are sorted, so a term's column number orders ties by term
+        up = _first(np.flatnonzero((g2 > 0) & (a >= min_count)), -g2, n)
+        down = _first(np.flatnonzero(g2 < 0), g2, n)
+        for direction, chosen in (("positive", up), ("negative", down)):
+            parts["doc"] += [doc_id] * len(chosen)
+            parts["direction"] += [direction] * len(chosen)
+            parts["rank"].append(np.arange(1, len(chosen) + 1))
+            parts["term"].append(chosen)
+            parts["a"].append(a[chosen])
+            parts["b"].append(b[chosen])
+            parts["t"].append(np.full(len(chosen), a.sum()))
+            parts["r"].append(np.full(len(chosen), b.sum()))
     a, b, t, r = (np.concatenate(parts[k]) for k in ("a", "b", "t", "r"))
     g2 = _g2(a, b, t, r)
     return pd.DataFrame({
