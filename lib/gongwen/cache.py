@@ -28,7 +28,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["ALLOWED", "cache_dir", "clear", "forget", "load", "per_report", "recording", "store", "version"]
+__all__ = ["ALLOWED", "cache_dir", "clear", "dumps", "forget", "load", "loads", "per_report", "recording", "store",
+           "version"]
 
 #: Modules whose code decides per-report results: their source is part of :func:`version`.
 MODULES = ("cache", "corpus", "metadata", "terms", "structure", "metrics", "themes", "pipeline")
@@ -231,6 +232,11 @@ def load(raw_text: str) -> dict | None:
         data = path.read_bytes()
     except OSError:
         return None
+    return loads(data)
+
+
+def loads(data: bytes) -> dict | None:
+    """A bundle from the bytes of :func:`dumps`, or None when they are damaged or of another version."""
     try:
         stored = _Unpickler(io.BytesIO(data)).load()
         if not isinstance(stored, dict) or stored.get("version") != version():
@@ -241,15 +247,21 @@ def load(raw_text: str) -> dict | None:
         return None
 
 
-def store(raw_text: str, bundle: dict) -> None:
-    """Write a report's bundle; an unwritable cache only costs time."""
+def dumps(bundle: dict) -> bytes:
+    """A bundle as the bytes of its cache file (with the version it was computed by)."""
+    return pickle.dumps({"version": version(), "bundle": bundle}, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def store(raw_text: str, bundle: dict | bytes) -> None:
+    """Write a report's bundle (or its :func:`dumps`); an unwritable cache only costs time."""
+    data = bundle if isinstance(bundle, bytes) else dumps(bundle)
     path = _path(text_key(raw_text))
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
         with os.fdopen(handle, "wb") as out:
-            pickle.dump({"version": version(), "bundle": bundle}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(data)
         os.replace(temporary, path)
     except OSError:
         if temporary is not None and os.path.exists(temporary):

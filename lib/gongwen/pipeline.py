@@ -104,14 +104,15 @@ def _bundles(raws: list[str]) -> list[dict]:
     return [cache.bundle_of(raw, by_raw.get(raw, ())) for raw in raws]
 
 
-def _work(raws: list[str], store: bool) -> list[dict]:
-    """Worker: the bundles of a chunk of reports (written to disk too when ``store``)."""
-    bundles = _bundles(raws)
+def _work(raws: list[str], store: bool) -> list[bytes]:
+    """Worker: the bundles of a chunk of reports as bytes (:func:`gongwen.cache.dumps`), pickled once
+    for the disk (when ``store``) and for the way back."""
+    data = [cache.dumps(bundle) for bundle in _bundles(raws)]
     if store:
-        for raw, bundle in zip(raws, bundles, strict=True):
-            cache.store(raw, bundle)
+        for raw, one in zip(raws, data, strict=True):
+            cache.store(raw, one)
     cache.clear()  # a worker keeps nothing between chunks
-    return bundles
+    return data
 
 
 def prepare(raws: Iterable[str], *, workers: int | None = None, progress: bool = False,
@@ -170,16 +171,24 @@ def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # Small chunks keep every core busy to the end; big enough that each costs little to send.
+    # Chunks big enough to cost little to send and to run each analysis over many reports at once
+    # (_compute_all); the last ones smaller, so that no core waits long for another at the end.
     size = max(1, min(25, len(todo) // (workers * 6) or 1))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    last = min(len(todo), 2 * workers * size)
+    small = max(1, size // 5)
+    head = len(todo) - last
+    chunks = [todo[i : i + size] for i in range(0, head, size)]
+    chunks += [todo[i : i + small] for i in range(head, len(todo), small)]
     context = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(_work, chunk, store): chunk for chunk in chunks}
         with _collector_paused():  # workers started: installing their results here makes no cycles
             for future in as_completed(futures):
                 chunk = futures.pop(future)  # installed results must not stay referenced by their future
-                for raw, bundle in zip(chunk, future.result(), strict=True):
+                for raw, data in zip(chunk, future.result(), strict=True):
+                    bundle = cache.loads(data)
+                    if bundle is None:  # a worker of other code (edited while spawning): computed here when needed
+                        continue
                     cache.install(raw, bundle)
                     ready.add(raw)
                 bar.update(len(chunk))
