@@ -632,14 +632,18 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
 def _code_pairs(doc: np.ndarray, term: np.ndarray, ids, vocabulary) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """:func:`_pair_counts` of a tokens table from the codes :func:`_token_codes` gives with it:
     the same table, without hashing millions of strings again."""
-    present_docs, doc_rank = np.unique(doc, return_inverse=True)  # ids are in doc_id order already
-    present_terms, term_at = np.unique(term, return_inverse=True)
+    # the reports and terms that occur, numbered in order (ids are in doc_id order already; terms are
+    # sorted by code point, as factorize(sort=True)): lookup tables, no sort of millions of codes
+    present_docs = np.flatnonzero(np.bincount(doc, minlength=len(ids)))
+    doc_rank = np.zeros(len(ids), dtype=np.int64)
+    doc_rank[present_docs] = np.arange(len(present_docs))
+    present_terms = np.flatnonzero(np.bincount(term, minlength=len(vocabulary)))
     words = np.asarray(vocabulary, dtype=object)[present_terms]
-    order = np.argsort(words, kind="stable")  # code-point order, as factorize(sort=True)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+    order = np.argsort(words, kind="stable")
+    term_rank = np.zeros(len(vocabulary), dtype=np.int64)
+    term_rank[present_terms[order]] = np.arange(len(order))
     width = max(len(present_terms), 1)
-    key = doc_rank.astype(np.int64) * width + rank[term_at]
+    key = doc_rank[doc] * width + term_rank[term]
     pairs, count = np.unique(key, return_counts=True)
     del key
     d, t = pairs // width, pairs % width
