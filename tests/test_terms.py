@@ -487,6 +487,24 @@ def test_mattr_by_hand(words, window, expected):
     assert terms._mattr(words, window) == pytest.approx(expected)
 
 
+def test_mattr_equals_counting_window_by_window():
+    """_mattr counts each token once per window in which it is its term's first: the same whole
+    number as counting the distinct terms of every window, so the very same ratio."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(500):
+        alphabet = "abcdefgh"[: rng.randint(1, 8)]
+        words = [rng.choice(alphabet) for _ in range(rng.randint(1, 40))]
+        window = rng.randint(1, 25)
+        if len(words) <= window:
+            expected = len(set(words)) / len(words)
+        else:
+            distinct = sum(len(set(words[s : s + window])) for s in range(len(words) - window + 1))
+            expected = distinct / ((len(words) - window + 1) * window)
+        assert terms._mattr(words, window) == expected, (words, window)
+
+
 def test_lexical_profile(seed_docs, tmp_path):
     profile = terms.lexical_profile(seed_docs)
     assert profile["doc_id"].tolist() == corpus.usable(seed_docs)["doc_id"].tolist()

@@ -1301,22 +1301,31 @@ _SPACE = re.compile(r"\s")
 
 def _mattr(terms: list[str], window: int) -> float:
     """Moving-average type-token ratio (Covington & McFall); plain TTR for shorter texts."""
-    n = len(terms)
+    numbers: dict[str, int] = {}
+    return _mattr_codes(np.asarray([numbers.setdefault(t, len(numbers)) for t in terms], dtype=np.int64), window)
+
+
+def _mattr_codes(codes: np.ndarray, window: int) -> float:
+    """:func:`_mattr` of terms given as numbers (equal numbers, equal terms).
+
+    The sum over all windows of their distinct terms counts each token once for every window in
+    which it is the first of its term: the windows that start after the term's previous
+    occurrence and still hold the token. Whole numbers throughout, so the result is exactly the
+    ratio a window-by-window count gives.
+    """
+    n = len(codes)
     if n == 0:
         return float("nan")
     if n <= window:
-        return len(set(terms)) / n
-    counts: dict[str, int] = {}
-    for term in terms[:window]:
-        counts[term] = counts.get(term, 0) + 1
-    total = len(counts)
-    for i in range(window, n):
-        out, new = terms[i - window], terms[i]
-        counts[out] -= 1
-        if counts[out] == 0:
-            del counts[out]
-        counts[new] = counts.get(new, 0) + 1
-        total += len(counts)
+        return len(np.unique(codes)) / n
+    place = np.arange(n)
+    order = np.lexsort((place, codes))  # by term, then by place
+    previous = np.full(n, -1)
+    same = codes[order[1:]] == codes[order[:-1]]
+    previous[order[1:][same]] = order[:-1][same]
+    first = np.maximum(previous + 1, place - window + 1)  # first and last window start counting it
+    last = np.minimum(place, n - window)
+    total = int(np.clip(last - first + 1, 0, None).sum())
     return total / ((n - window + 1) * window)
 
 
@@ -1350,20 +1359,33 @@ def lexical_profile(docs: pd.DataFrame, *, window: int = 500, cache: bool = True
 @per_report("terms.lexical")
 def _lexical_row(raw: str, window: int) -> tuple:
     vocabulary, codes, *_ = _segments(raw)
-    return _lexical_values(raw, window, [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()])
+    return _lexical_codes(raw, window, vocabulary, np.frombuffer(codes, dtype=np.int32))
 
 
 def _lexical_values(raw: str, window: int, terms: list[str]) -> tuple:
+    numbers: dict[str, int] = {}
+    codes = np.asarray([numbers.setdefault(t, len(numbers)) for t in terms], dtype=np.int64)
+    return _lexical_codes(raw, window, list(numbers), codes)
+
+
+def _lexical_codes(raw: str, window: int, vocabulary, codes: np.ndarray) -> tuple:
+    """The lexical profile values of a report whose words are ``vocabulary[code]`` for ``codes``."""
     boiler, function = stopwords("boilerplate"), stopwords("function")
     # characters of each sentence without whitespace (a sentence of whitespace alone is none)
     squeezed = (_SPACE.sub("", s) for text, _, _ in _paragraph_lines(raw) for s in _SENTENCE_END.split(text))
     sentence_chars = [len(s) for s in squeezed if s]
-    n = len(terms)
+    n = len(codes)
+    uses = np.bincount(codes, minlength=len(vocabulary)) if n else np.zeros(len(vocabulary), dtype=np.int64)
+
+    def share(words) -> float:  # share of the words on a list (a count over the distinct words)
+        on = np.fromiter((w in words for w in vocabulary), dtype=bool, count=len(vocabulary))
+        return round(int(uses[on].sum()) / n, 3)
+
     return (
-        n, len(set(terms)), round(_mattr(terms, window), 3),
+        n, int(np.count_nonzero(uses)), round(_mattr_codes(codes, window), 3),
         len(sentence_chars), round(float(np.mean(sentence_chars)), 1) if sentence_chars else float("nan"),
-        round(sum(t in boiler for t in terms) / n, 3) if n else float("nan"),
-        round(sum(t in function for t in terms) / n, 3) if n else float("nan"),
+        share(boiler) if n else float("nan"),
+        share(function) if n else float("nan"),
     )
 
 
