@@ -189,3 +189,20 @@ def test_summary_escapes_report_text(seed_copy):
     docs = corpus.load_corpus(seed_copy)
     summary = corpus.summarize(docs, corpus.quality(docs))
     assert "<script>" not in summary and "&lt;script&gt;" in summary
+
+
+@pytest.mark.parametrize(("line", "light", "analysis"), [
+    ("  依法行政  ", "依法行政", "依法行政"),  # nothing to edit: only the ends go
+    ("依法\u200b行政", "依法行政", "依法行政"),  # zero-width
+    ("依法行政KOK体育", "依法行政", "依法行政"),  # injected, any case
+    ("依法行政kok体育华体会", "依法行政", "依法行政"),
+    ("**依法行政**", "依法行政", "依法行政"),  # markdown
+    ("## 依法行政", "依法行政", "依法行政"),
+    ("依法\u3000行政", "依法 行政", "依法行政"),  # odd space: plain in the light line, dropped beside Chinese
+    ("依法 行政", "依法 行政", "依法行政"),
+])
+def test_every_line_edit_applies_whatever_the_shortcut(line, light, analysis):
+    """Lines that need no edit skip the edits (most lines): the shortcut must not skip a line that
+    needs one."""
+    assert corpus.light_line(line) == light
+    assert corpus.clean_text(f"{line}\n").paragraphs[0][2] == analysis

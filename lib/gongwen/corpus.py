@@ -104,12 +104,30 @@ _INJECTED_RE = (
     re.compile("|".join(re.escape(s) for s in _INJECTED), re.IGNORECASE) if _INJECTED else None
 )
 _MARKDOWN = [re.compile(p, re.IGNORECASE) for p in _RULES["markdown"]]
-# Anything the line edits (zero-width, injected, markdown, odd spaces) would change: most lines have
-# none, and one search tells (no edit can apply after the ones before it changed nothing).
-_LINE_EDITS = [_ZERO_WIDTH.pattern, *([f"(?i:{_INJECTED_RE.pattern})"] if _INJECTED_RE else []),
-               *(f"(?i:{p})" for p in _RULES["markdown"]), _ODD_SPACES.pattern]
-_EDITED = re.compile("|".join(_LINE_EDITS))
-_EDITED_OR_SPACED = re.compile("|".join([*_LINE_EDITS, " "]))  # ... or spaces to normalise
+
+
+def _caseless(text: str) -> bool:
+    return all(ch.lower() == ch == ch.upper() for ch in text)
+
+
+# What finds anything the line edits (zero-width, injected, markdown, odd spaces) would change: most
+# lines have none, and when none of these finds anything, no edit can apply after the ones before it
+# changed nothing. Injected strings without letters are searched without IGNORECASE, which lets the
+# search skip to their first characters (one alternation ignoring case took three times as long).
+_EDIT_CHECKS = [
+    _ZERO_WIDTH,
+    _ODD_SPACES,
+    *[re.compile("|".join(re.escape(s) for s in group), flags)
+      for group, flags in (([s for s in _INJECTED if _caseless(s)], 0),
+                           ([s for s in _INJECTED if not _caseless(s)], re.IGNORECASE))
+      if group],
+    *_MARKDOWN,
+]
+
+
+def _needs_edit(line: str) -> bool:
+    """Whether any line edit of :func:`light_line` would change ``line``."""
+    return any(check.search(line) for check in _EDIT_CHECKS)
 _REDACTION = re.compile("|".join(_RULES["redaction"]))
 _MASK = re.compile("|".join(_RULES["mask"]))
 
@@ -235,7 +253,7 @@ def clean_text(raw_text: str) -> Cleaned:
     for number, line in enumerate(source.split("\n"), start=1):
         if raw_lines is not None and raw_lines[number - 1] != line:
             changes.append((number, "traditional", raw_lines[number - 1].strip(), line.strip()))
-        if _EDITED_OR_SPACED.search(line) is None:  # nothing to remove or normalise
+        if " " not in line and not _needs_edit(line):  # nothing to remove or normalise
             if _is_chrome(line):
                 changes.append((number, "page_chrome", line.strip(), ""))
             else:
@@ -331,7 +349,7 @@ def light_line(line: str) -> str:
 
     For readers that need a line nearly as written (metadata, outline titles).
     """
-    if _EDITED.search(line) is None:
+    if not _needs_edit(line):
         return line.strip()
     text = _ZERO_WIDTH.sub("", line)
     if _INJECTED_RE is not None:
