@@ -432,3 +432,18 @@ def test_cli_paragraphs_csv(seed_docs):
     table = pd.read_csv(io.StringIO(out))
     assert list(table.columns) == ["doc_id", "para_id", "line", "theme", "score"]
     assert len(table) == len(corpus.paragraphs(seed_docs))
+
+
+@pytest.mark.parametrize(("score", "tiebreak", "expected"), [
+    ({}, {}, 0),  # nothing found: every theme at 0, the first wins
+    ({3: 2.0}, {}, 3),
+    ({3: 2.0, 1: 2.0}, {}, 1),  # a tie: codebook order
+    ({3: 2.0, 1: 2.0}, {3: 1.0}, 3),  # ... unless the tiebreak says otherwise
+    ({2: 0.0}, {}, 0),  # a theme at 0.0 (weight 0) ties with the themes left out
+    ({0: 0.0, 2: 0.0, 1: -1.0}, {2: 0.5}, 2),
+    ({i: -1.0 for i in range(4)}, {}, 0),  # every theme present and below 0: the highest of them
+    ({i: float(-i) for i in range(4)}, {}, 0),
+])
+def test_best_theme_as_over_the_full_vector(score, tiebreak, expected):
+    """Scores are kept sparse; the best theme must be the one the full vector (absent = 0) gives."""
+    assert themes._best(score, tiebreak, 4) == expected

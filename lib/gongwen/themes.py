@@ -457,32 +457,35 @@ def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
 
 def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
                   titles: dict[str, dict[int, dict[tuple[str, int], int]]]):
-    """Per paragraph of one report: ``(doc_id, para_id, line, text, units, paragraph score vector,
+    """Per paragraph of one report: ``(doc_id, para_id, line, text, units, paragraph scores,
     phrases found, heading phrases, is an element)``; each unit is ``(k, start, end, chars, theme
     index or None, score, own score, phrases found)``. ``titles`` remembers the phrases of headings
-    (they repeat over every paragraph of their section)."""
+    (they repeat over every paragraph of their section).
+
+    Scores are sparse, ``{theme index: score}`` for the themes above 0 (a paragraph names a few of
+    the grid's themes): sums over the themes present are the sums of the full vectors, as adding
+    0.0 changes no number.
+    """
     paragraphs, paths, heads, elements = _layout(raw)
     n_themes = len(book.themes)
-    order = np.arange(n_themes)
     frame = book.ids.index(book.document_elements) if book.document_elements else None
     for (para_id, first, last, text), path in zip(paragraphs, paths, strict=True):
         spans = _split(text, max_chars=options.max_chars, unit_chars=options.unit_chars)
         chain = _chain(path, heads, first, last)
         # heading evidence: nearest heading weighted heading_weight, then ×decay per level
-        external = np.zeros(n_themes)
-        own_title = np.zeros(n_themes)
+        external: dict[int, float] = {}
+        own_title: dict[int, float] = {}
         heading_terms: dict[tuple[str, int], float] = defaultdict(float)
         level = 0
         for title, own in chain:
             in_title = titles.get(title)
             if in_title is None:
                 in_title = titles[title] = _matches(title, book)
-            scores = _vector(in_title, n_themes)
+            scores = _vector(in_title)
             if own:
-                own_title += options.heading_weight * scores
+                _add(own_title, scores, options.heading_weight)
                 continue
-            factor = options.heading_weight * options.decay**level
-            external += factor * scores
+            _add(external, scores, options.heading_weight * options.decay**level)
             for terms in in_title.values():
                 for key, count in terms.items():
                     heading_terms[key] += count
@@ -490,52 +493,73 @@ def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
         is_element = frame is not None and any(n in elements for n in range(first, last + 1))
         unit_rows = []
         para_found: dict[int, dict[tuple[str, int], int]] = defaultdict(lambda: defaultdict(int))
+        with_title = _sum(external, own_title)
         for k, (start, end) in enumerate(spans):
             found = _matches(text[start:end], book)
             for index, terms in found.items():
                 for key, count in terms.items():
                     para_found[index][key] += count
-            own = _vector(found, n_themes)
-            context = external + own_title if k > 0 else external  # unit 0 holds the title itself
-            unit_rows.append((k, start, end, _chars(text[start:end]), own, own + context, found))
-        para_text = _vector(para_found, n_themes)
-        para_score = para_text + external
+            own = _vector(found)
+            context = with_title if k > 0 else external  # unit 0 holds the title itself
+            unit_rows.append((k, start, end, _chars(text[start:end]), own, _sum(own, context), found))
+        para_text = _vector(para_found)
+        para_score = _sum(para_text, external)
         if is_element:
             best_para = frame
         else:
-            best_para = _best(para_score, para_text, order)
-            if para_score[best_para] < options.min_score:
+            best_para = _best(para_score, para_text, n_themes)
+            if para_score.get(best_para, 0.0) < options.min_score:
                 best_para = None
         units_out = []
         for k, start, end, chars, own, total, found in unit_rows:
             if is_element:
-                theme, score, own = frame, ELEMENT_SCORE, np.full(n_themes, ELEMENT_SCORE)
+                theme, score, own_score = frame, ELEMENT_SCORE, ELEMENT_SCORE
             else:
-                best = _best(total, own, order)
-                if total[best] >= options.min_score:
-                    theme, score = best, float(total[best])
+                best = _best(total, own, n_themes)
+                if total.get(best, 0.0) >= options.min_score:
+                    theme, score = best, total.get(best, 0.0)
                 elif best_para is not None:
-                    theme, score = best_para, float(total[best_para])
+                    theme, score = best_para, total.get(best_para, 0.0)
                 else:
                     theme, score = None, 0.0
-            units_out.append((k, start, end, chars, theme, score, float(own[theme]) if theme is not None else 0.0,
-                              found))
+                own_score = own.get(theme, 0.0) if theme is not None else 0.0
+            units_out.append((k, start, end, chars, theme, score, own_score, found))
         yield doc_id, para_id, first, text, units_out, para_score, para_found, heading_terms, is_element
 
 
-def _vector(found: Mapping[int, Mapping[tuple[str, int], int]], n: int) -> np.ndarray:
-    vector = np.zeros(n)
-    for index, terms in found.items():
-        vector[index] = sum(w * c for (_, w), c in terms.items())
-    return vector
+def _vector(found: Mapping[int, Mapping[tuple[str, int], int]]) -> dict[int, float]:
+    """Theme index → score (phrase weights × counts) of the phrases found."""
+    return {index: float(sum(w * c for (_, w), c in terms.items())) for index, terms in found.items()}
 
 
-def _best(score: np.ndarray, tiebreak: np.ndarray, order: np.ndarray) -> int:
-    """Index of the highest score; ties by ``tiebreak`` (higher), then codebook order."""
-    tied = np.flatnonzero(score == score.max())
+def _add(total: dict[int, float], scores: Mapping[int, float], factor: float) -> None:
+    """``total += factor * scores``, in place."""
+    for index, score in scores.items():
+        total[index] = total.get(index, 0.0) + factor * score
+
+
+def _sum(a: Mapping[int, float], b: Mapping[int, float]) -> dict[int, float]:
+    """``a + b``."""
+    if not b:
+        return dict(a)
+    out = dict(a)
+    for index, score in b.items():
+        out[index] = out.get(index, 0.0) + score
+    return out
+
+
+def _best(score: Mapping[int, float], tiebreak: Mapping[int, float], n: int) -> int:
+    """Index of the highest of ``n`` scores (themes not in ``score`` have 0); ties by ``tiebreak``
+    (higher), then codebook order."""
+    top = max(score.values(), default=0.0)
+    if top <= 0.0 and len(score) < n:  # the themes left out, at 0, may be the highest too
+        top = 0.0
+        tied = [index for index in range(n) if score.get(index, 0.0) == top]
+    else:
+        tied = [index for index, value in score.items() if value == top]
     if len(tied) == 1:  # most units: no need to sort
-        return int(tied[0])
-    return int(tied[np.lexsort((order[tied], -tiebreak[tied]))[0]])
+        return tied[0]
+    return min(tied, key=lambda index: (-tiebreak.get(index, 0.0), index))
 
 
 def _evidence(terms: Mapping[tuple[str, int], float], prefix: str = "") -> list[str]:
@@ -588,7 +612,7 @@ def code(
         if is_element:
             rows.append((doc_id, para_id, line, book.document_elements, 0, ELEMENT_SCORE, "公文要素"))
             continue
-        for index in np.flatnonzero(para_score > 0):
+        for index in sorted(i for i, value in para_score.items() if value > 0):
             theme = book.themes[index]
             evidence = _evidence(para_found.get(index, {}))
             evidence += _evidence({k: v for k, v in heading_terms.items() if book.lookup[k[0]][0] == index}, "标题:")
