@@ -829,12 +829,13 @@ def _cover(raw: str, item: dict, next_year: int | None) -> tuple[str, int | None
         line, _, _, _, marker, title, path = min(hits, key=lambda r: (r[3], r[0], r[1]))
         return "heading", line, path, marker + title
     paragraphs = [_Paragraph(s) for s in _paragraph_segments(raw)]
+    wanted = _patterns(item.get("paragraphs", []), next_year)
     best = None
     for i, paragraph in enumerate(paragraphs):
         if not paragraph.segments:
             continue
         text = paragraph.text
-        for pattern in _patterns(item.get("paragraphs", []), next_year):
+        for pattern in wanted:
             match = pattern.search(text)
             if match and (best is None or (i, match.start()) < best[:2]):
                 best = (i, match.start(), match.end())
