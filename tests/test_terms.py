@@ -551,3 +551,17 @@ def test_figures_draw(seed_docs, tmp_path):
         plt.close(fig)
     comparison = terms.comparison_terms(tokens, max_words=50)
     assert len(comparison) == 50 and (comparison["weight"] > 0).all()
+
+
+def test_keyword_selection_equals_sorting_every_candidate():
+    """key_terms sorts only the candidates at or below the n-th key: the same terms, in the same
+    order, as sorting them all by key and then by column, ties at the cut included."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        key = rng.integers(-4, 4, size=rng.integers(1, 80)).astype(float)  # few values: many ties
+        candidates = np.flatnonzero(rng.random(len(key)) < 0.7)
+        n = int(rng.integers(1, 12))
+        expected = sorted(candidates.tolist(), key=lambda i: (key[i], i))[:n]
+        assert terms._first(candidates, key, n).tolist() == expected
