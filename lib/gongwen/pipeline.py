@@ -290,23 +290,29 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
     clock("load")
     tables: dict[str, pd.DataFrame] = {"docs": docs.drop(columns=["raw_text", "text"])}
     codes: list[tuple] = []  # the tokens' report and term numbers, until the frequencies are counted
+    pairs: list[tuple] = []  # their pair counts (numbers only), until keyness and tf-idf are computed
 
     def tokens() -> pd.DataFrame:
         table, numbers = terms._tokenize_codes(docs, cache=cache)
         codes.append(numbers)
         return table
 
+    def frequencies() -> pd.DataFrame:
+        # frequencies(tokens), counted on the numbers the tokens table was built from
+        counts, doc, term, doc_ids, words = terms._code_pairs(*codes.pop())
+        pairs.append((doc, term, counts["count"].to_numpy(), doc_ids, words))
+        return terms._frequency_table(counts, doc, term)
+
     steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
         ("quality", lambda: corpus.quality(docs)),
         ("changes", lambda: corpus.changes(docs)),
         ("tokens", tokens),
-        # frequencies(tokens), counted on the numbers the tokens table was built from
-        ("frequencies", lambda: terms._frequency_table(*terms._code_pairs(*codes.pop()))),
+        ("frequencies", frequencies),
         # key_terms(tokens): its count matrix is the frequencies' pair counts
-        ("keyness", lambda: terms._key_terms(terms._pair_matrix(*terms._frequency_codes(tables["frequencies"])))),
+        ("keyness", lambda: terms._key_terms(terms._pair_matrix(*pairs[0]))),
         # tfidf(tokenize(docs, stopwords="function+boilerplate")): the tokens less the boilerplate
-        # words, whose pair counts are the frequencies' rows less those words
-        ("tfidf", lambda: terms._tfidf(*terms._frequency_pairs(tables["frequencies"], terms.stopwords("boilerplate")))),
+        # words, whose pair counts are the frequencies' less those words
+        ("tfidf", lambda: terms._tfidf(*terms._pairs_without(*pairs.pop(), terms.stopwords("boilerplate")))),
         ("formulations", lambda: terms.formulations(docs)),
         ("lexical", lambda: terms.lexical_profile(docs, cache=cache)),
         ("outline", lambda: structure.outline(docs)),

@@ -629,9 +629,10 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
     return counts, doc, term
 
 
-def _code_pairs(doc: np.ndarray, term: np.ndarray, ids, vocabulary) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """:func:`_pair_counts` of a tokens table from the codes :func:`_token_codes` gives with it:
-    the same table, without hashing millions of strings again."""
+def _code_pairs(doc: np.ndarray, term: np.ndarray, ids, vocabulary) -> tuple:
+    """:func:`_pair_counts` of a tokens table from the codes :func:`_token_codes` gives with it (the
+    same table, without hashing millions of strings again), and the sorted doc_ids and terms the
+    codes number."""
     # the reports and terms that occur, numbered in order (ids are in doc_id order already; terms are
     # sorted by code point, as factorize(sort=True)): lookup tables, no sort of millions of codes
     present_docs = np.flatnonzero(np.bincount(doc, minlength=len(ids)))
@@ -650,31 +651,18 @@ def _code_pairs(doc: np.ndarray, term: np.ndarray, ids, vocabulary) -> tuple[pd.
     doc_ids = pd.array(np.asarray(ids, dtype=object)[present_docs], dtype="str")
     terms = pd.array(words[order], dtype="str")
     counts = pd.DataFrame({"doc_id": doc_ids.take(d), "term": terms.take(t), "count": count.astype("int64")})
-    return counts, d, t
+    return counts, d, t, doc_ids, terms
 
 
-def _frequency_pairs(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """What :func:`_pair_counts` gives for the tokens a ``frequencies`` table counts, less the terms
-    ``drop``: a table of millions of tokens need not be copied and grouped again to leave words out."""
-    return _frequency_codes(freq, drop)[:3]
-
-
-def _frequency_codes(freq: pd.DataFrame, drop: Collection[str] = ()) -> tuple:
-    """:func:`_frequency_pairs` and the sorted doc_ids and terms its codes number."""
-    codes, distinct = pd.factorize(freq["term"])  # test the distinct terms, not every row
-    kept = ~distinct.isin(list(drop))[codes] if len(freq) else np.ones(0, dtype=bool)
-    rows = freq.loc[kept, ["doc_id", "term", "count"]]
-    doc, doc_ids = pd.factorize(rows["doc_id"], sort=True)
-    term, terms = pd.factorize(rows["term"], sort=True)
-    doc, term = doc.astype(np.int64), term.astype(np.int64)
-    order = np.argsort(doc * max(len(terms), 1) + term, kind="stable")
-    doc, term = doc[order], term[order]
-    counts = pd.DataFrame({
-        "doc_id": doc_ids.take(doc).array,
-        "term": terms.take(term).array,
-        "count": rows["count"].to_numpy()[order].astype("int64"),
-    })
-    return counts, doc, term, doc_ids, terms
+def _pairs_without(doc: np.ndarray, term: np.ndarray, count: np.ndarray, doc_ids, terms,
+                   drop: Collection[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Pair counts (codes into the sorted ``doc_ids`` and ``terms``, as :func:`_code_pairs` gives)
+    less the terms ``drop``: what :func:`_pair_counts` gives for the tokens less those terms, but for
+    the numbering, which need not be dense (codes keep their order)."""
+    keep = ~pd.Index(np.asarray(terms, dtype=object)).isin(list(drop))[term] if len(term) else np.ones(0, bool)
+    doc, term = doc[keep], term[keep]
+    counts = pd.DataFrame({"doc_id": doc_ids.take(doc), "term": terms.take(term), "count": count[keep]})
+    return counts, doc, term
 
 
 def _by_rank(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray) -> pd.DataFrame:
@@ -843,14 +831,13 @@ def key_terms(tokens: pd.DataFrame, *, n: int = 10, min_count: int = 1) -> pd.Da
 _KEY_COLUMNS = ["doc_id", "direction", "rank", "term", "n_target", "n_reference", "g2", "p", "log_ratio"]
 
 
-def _pair_matrix(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray, doc_ids, terms) -> TermMatrix:
-    """:func:`term_matrix` from pair counts and the sorted names of their codes (:func:`_frequency_codes`
-    of a ``frequencies`` table without stopwords gives those of the tokens it counts)."""
+def _pair_matrix(doc: np.ndarray, term: np.ndarray, count: np.ndarray, doc_ids, terms) -> TermMatrix:
+    """:func:`term_matrix` from pair counts with dense codes into the sorted ``doc_ids`` and ``terms``
+    (:func:`_code_pairs` of the tokens)."""
     from scipy.sparse import csr_matrix
 
     doc_ids, terms = [str(d) for d in doc_ids], [str(t) for t in terms]
-    values = counts["count"].to_numpy(dtype=np.int64)
-    matrix = csr_matrix((values, (doc, term)), shape=(len(doc_ids), len(terms)))
+    matrix = csr_matrix((np.asarray(count, dtype=np.int64), (doc, term)), shape=(len(doc_ids), len(terms)))
     matrix.sum_duplicates()
     return TermMatrix(matrix, doc_ids, terms)
 
@@ -952,7 +939,7 @@ def tfidf(tokens: pd.DataFrame, *, sublinear: bool = False) -> pd.DataFrame:
 
 
 def _tfidf(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray, *, sublinear: bool = False) -> pd.DataFrame:
-    """:func:`tfidf` from pair counts (:func:`_pair_counts` or :func:`_frequency_pairs`)."""
+    """:func:`tfidf` from pair counts (:func:`_pair_counts` or :func:`_pairs_without`)."""
     n_docs = len(np.unique(doc))
     df = pd.Series(np.bincount(term, minlength=1)[term] if len(term) else term, index=counts.index)
     counts["idf"] = np.log((1 + n_docs) / (1 + df)) + 1
