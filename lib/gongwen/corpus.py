@@ -38,6 +38,7 @@ __all__ = [
     "STATUSES",
     "changes",
     "clean_text",
+    "corpus_files",
     "decode_bytes",
     "inventory",
     "labels",
@@ -48,6 +49,7 @@ __all__ = [
     "punctuation_widths",
     "quality",
     "quality_matrix",
+    "read_raw",
     "simplified",
     "summarize",
     "usable",
@@ -422,12 +424,7 @@ def load_corpus(folder: str | Path, *, max_bytes: int = MAX_BYTES) -> pd.DataFra
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {folder}")
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE
-    )
-    rows = [_read_one(path, max_bytes=max_bytes) for path in files]
+    rows = [_read_one(path, max_bytes=max_bytes) for path in corpus_files(folder)]
     docs = pd.DataFrame(rows, columns=[c for c in DOC_COLUMNS if c not in ("label", "raw_text", "text")])
     for column in ("raw_text", "text"):
         # plain Python strings: every per-report reader loops over these, and the very objects
@@ -440,6 +437,22 @@ def load_corpus(folder: str | Path, *, max_bytes: int = MAX_BYTES) -> pd.DataFra
         docs[column] = docs[column].astype("int64")
     docs["label"] = _labels(docs)
     return docs[DOC_COLUMNS].sort_values("doc_id", kind="stable").reset_index(drop=True)
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The files of a corpus folder that are reports (rows of ``docs``), sorted: every regular,
+    non-hidden file but ``metadata.csv``."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE)
+
+
+def read_raw(path: Path, *, max_bytes: int = MAX_BYTES) -> str | None:
+    """The raw text of a report file as ``load_corpus`` reads it (LF line ends), or None when it is
+    too large or cannot be decoded."""
+    if path.stat().st_size > max_bytes:
+        return None
+    raw, _, _ = decode_bytes(path.read_bytes())
+    return _unify_newlines(raw) if raw is not None else None
 
 
 def _read_one(path: Path, *, max_bytes: int) -> dict:
@@ -479,11 +492,6 @@ def _core(text: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
 
 
-def _fingerprint(text: str) -> str:
-    # Same words in the same order: whitespace and punctuation width do not matter.
-    return hashlib.sha256(_core(text).encode("utf-8")).hexdigest()
-
-
 def _shingle_hashes(core: str, k: int = 8) -> np.ndarray:
     """A 32-bit hash of every ``k``-character shingle of ``core`` (one shingle when it is shorter).
 
@@ -500,9 +508,8 @@ def _shingle_hashes(core: str, k: int = 8) -> np.ndarray:
     return (hashes ^ (hashes >> np.uint64(29))).astype(np.uint32)
 
 
-def _shingles(text: str, k: int = 8, *, core: str | None = None) -> set[int]:
-    core = _core(text) if core is None else core
-    return set(_shingle_hashes(core, k).tolist())
+def _shingles(text: str, k: int = 8) -> set[int]:
+    return set(_shingle_hashes(_core(text), k).tolist())
 
 
 @per_report("corpus.duplicate_signature")

@@ -171,13 +171,8 @@ def _existing(folder: Path) -> tuple[set[str], dict[str, str]]:
         if path.name == corpus.METADATA_FILE:
             taken.update(_metadata_ids(path))  # a row without its file would attach to a new report
             continue
-        if path.stat().st_size > corpus.MAX_BYTES:
-            continue
-        raw, _, _ = corpus.decode_bytes(path.read_bytes())
-        if raw is None:
-            continue
-        raw = corpus._unify_newlines(raw)
-        if corpus.clean_text(raw).text.strip():
+        raw = corpus.read_raw(path)
+        if raw is not None and corpus.clean_text(raw).text.strip():
             prints.setdefault(corpus._duplicate_signature(raw)[0], path.stem)
     return taken, prints
 

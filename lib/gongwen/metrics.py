@@ -794,7 +794,12 @@ def extract(docs: pd.DataFrame) -> pd.DataFrame:
         sharing one number (审批办结率、服务满意率均为100%) give one row each with the same span.
         Sorted by ``doc_id, line, start`` and then by the order of the rates in the text.
     """
-    rows = [(*values, doc_id) for doc_id, raw in corpus.usable_texts(docs) for values in _claim_items(raw)]
+    return _claim_table([(*values, doc_id) for doc_id, raw in corpus.usable_texts(docs)
+                         for values in _claim_items(raw)])
+
+
+def _claim_table(rows: list[tuple]) -> pd.DataFrame:
+    """The table of :func:`extract` from claim tuples (:data:`_CLAIM_KEYS` then ``doc_id``)."""
     if not rows:
         return _empty()
     table = pd.DataFrame(rows, columns=[*_CLAIM_KEYS, "doc_id"])
@@ -805,10 +810,6 @@ def extract(docs: pd.DataFrame) -> pd.DataFrame:
 #: Keys of a claim row of :func:`_document_claims`, in order.
 _CLAIM_KEYS = ("line", "start", "end", "text", "indicator", "value", "unit", "multiplier", "normalized_value",
                "base_unit", "kind", "qualifier", "masked", "section", "_order")
-
-
-def _claims_of_raw(raw: str) -> list[dict]:
-    return [dict(zip(_CLAIM_KEYS, values, strict=True)) for values in _claim_items(raw)]
 
 
 @per_report("metrics.claims")
@@ -827,13 +828,7 @@ def extract_text(text: str, *, doc_id: str = "text") -> pd.DataFrame:
         The same columns as :func:`extract`; ``line`` counts lines of ``text`` from 1.
     """
     raw = text.replace("\r\n", "\n").replace("\r", "\n")
-    rows = _claims_of_raw(raw)
-    if not rows:
-        return _empty()
-    for row in rows:
-        row["doc_id"] = doc_id
-    table = pd.DataFrame(rows).sort_values(["line", "start", "_order"], kind="stable").reset_index(drop=True)
-    return _typed(table)
+    return _claim_table([(*values, doc_id) for values in _claim_items.uncached(raw)])
 
 
 # --------------------------------------------------------------------------- accuracy

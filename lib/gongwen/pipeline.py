@@ -237,16 +237,8 @@ def _start_method() -> str:
 
 def _raw_texts(folder: Path, max_bytes: int) -> list[str]:
     """The raw text of every readable file of a corpus folder, as the loader will read it."""
-    out = []
-    for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith(".") or path.name == corpus.METADATA_FILE:
-            continue
-        if path.stat().st_size > max_bytes:
-            continue
-        raw, _, _ = corpus.decode_bytes(path.read_bytes())
-        if raw is not None:
-            out.append(corpus._unify_newlines(raw))
-    return out
+    texts = (corpus.read_raw(path, max_bytes=max_bytes) for path in corpus.corpus_files(folder))
+    return [raw for raw in texts if raw is not None]
 
 
 def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = None, progress: bool = False,
