@@ -447,3 +447,11 @@ def test_cli_paragraphs_csv(seed_docs):
 def test_best_theme_as_over_the_full_vector(score, tiebreak, expected):
     """Scores are kept sparse; the best theme must be the one the full vector (absent = 0) gives."""
     assert themes._best(score, tiebreak, 4) == expected
+
+
+def test_cached_default_units_equal_units_computed_afresh(seed_docs):
+    """units() with the shipped codebook and default options reads each report's units from the
+    per-report cache; passing the codebook itself computes them: the same table."""
+    cached = themes.units(seed_docs)
+    fresh = themes.units(seed_docs, codebook=themes.load_codebook())
+    pd.testing.assert_frame_equal(cached, fresh)

@@ -2,9 +2,9 @@
 
 :func:`analyze` reads a corpus folder and returns every table (docs, quality, changes, tokens,
 frequencies, keyness, tf-idf, formulations, lexical profile, outline, sections, elements,
-compliance, structural profile, section lengths, metrics and, when :mod:`gongwen.themes` is
-there, theme units and shares); :func:`write_tables` writes them to a folder. ``python -m gongwen
-analyze FOLDER --out DIR`` is the two together, and ``make report`` runs it before the notebooks.
+compliance, structural profile, section lengths, metrics, theme units and shares);
+:func:`write_tables` writes them to a folder. ``python -m gongwen analyze FOLDER --out DIR`` is the
+two together, and ``make report`` runs it before the notebooks.
 
 The tables come from the same module functions the notebooks call (``terms.tokenize``,
 ``structure.outline``, ``metrics.extract`` …), so notebooks and command line cannot disagree.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gongwen import cache, corpus, metrics, structure, terms
+from gongwen import cache, corpus, metrics, structure, terms, themes
 from gongwen import cache as _cache  # analyze's argument `cache` hides the module
 
 __all__ = ["LARGE_TABLES", "PARALLEL_MIN", "TABLES", "analyze", "prepare", "write_tables"]
@@ -54,8 +54,8 @@ TABLES = {
     "structure": "structural profile per report (structure.profile)",
     "section_lengths": "top-level sections and their length (structure.section_lengths)",
     "metrics": "quantitative claims with their indicator family (metrics.extract, metrics.families)",
-    "theme_units": "coding units with their theme (themes.units), when the themes module is there",
-    "themes": "theme shares per report (themes.shares), when the themes module is there",
+    "theme_units": "coding units with their theme (themes.units)",
+    "themes": "theme shares per report (themes.shares)",
 }
 
 _ANNUAL = frozenset(structure._REQUIRED["applies_to"])
@@ -79,18 +79,6 @@ def _compute_all(raws: list[str]) -> None:
         year = meta[raw].get("year")
         structure._compliance_rows(raw, meta[raw].get("doc_type") in _ANNUAL,
                                    int(year) + 1 if year is not None else None)
-
-
-def _has_themes() -> bool:
-    try:
-        from gongwen import themes
-    except ImportError:
-        return False
-    return hasattr(themes, "units") and hasattr(themes, "shares")
-
-
-def _bundle(raw: str) -> dict:
-    return _bundles([raw])[0]
 
 
 def _bundles(raws: list[str]) -> list[dict]:
@@ -254,8 +242,8 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
         timings: when given, filled with the seconds each step took.
 
     Returns:
-        ``{name: table}`` for the names of :data:`TABLES` (theme tables only when
-        :mod:`gongwen.themes` is there), each exactly what the module function named there returns.
+        ``{name: table}`` for the names of :data:`TABLES`, each exactly what the module function
+        named there returns.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -314,7 +302,8 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
         ("structure", lambda: structure.profile(docs)),
         ("section_lengths", lambda: structure.section_lengths(docs)),
         ("metrics", lambda: metrics.families(metrics.extract(docs), docs)),
-        *_theme_steps(docs, tables),
+        ("theme_units", lambda: themes.units(docs)),
+        ("themes", lambda: themes.shares(tables["theme_units"], docs)),
     ]
     from tqdm import tqdm
 
@@ -326,37 +315,6 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
             _give_back_memory()
         clock(name)
     return tables
-
-
-def _theme_steps(docs: pd.DataFrame, tables: dict) -> list[tuple[str, Callable[[], pd.DataFrame]]]:
-    """The theme tables, when :mod:`gongwen.themes` offers them."""
-    if not _has_themes():
-        return []
-    from gongwen import themes
-
-    return [
-        ("theme_units", lambda: _theme_units(docs)),
-        ("themes", lambda: themes.shares(tables["theme_units"], docs)),
-    ]
-
-
-def _theme_units(docs: pd.DataFrame) -> pd.DataFrame:
-    """``themes.units(docs)`` (default options), assembled from per-report results.
-
-    ``themes.units`` reads each report on its own (its paragraphs, outline and elements), so its
-    rows for a corpus are the rows for each report, in doc_id order: those are cached per report.
-    """
-    from gongwen import themes
-
-    rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs) for row in _theme_unit_rows(raw)]
-    return themes._typed(pd.DataFrame(rows, columns=themes.UNIT_COLUMNS), themes.UNIT_COLUMNS)
-
-
-@cache.per_report("themes.units")
-def _theme_unit_rows(raw: str) -> tuple[tuple, ...]:
-    from gongwen import themes
-
-    return tuple(themes._unit_rows(raw))
 
 
 #: The per-report analyses :func:`_compute_all` runs on every usable report, in order (compliance,
@@ -373,7 +331,7 @@ _STEPS: list[Callable[[str], object]] = [
     structure._elements_one,
     structure._profile_row,
     metrics._claim_items,
-    *([_theme_unit_rows] if _has_themes() else []),
+    themes._default_unit_rows,
 ]
 
 

@@ -65,6 +65,7 @@ import yaml
 
 from gongwen import corpus
 from gongwen._data import data_path, load_yaml
+from gongwen.cache import per_report
 
 __all__ = [
     "ELEMENT_SCORE",
@@ -656,14 +657,21 @@ def units(
     book = _codebook(codebook)
     options = _options(max_chars, unit_chars, heading_weight, decay, min_score)
     titles: dict = {}
+    cached = codebook is None and options == _options(**DEFAULT_OPTIONS)  # each report's units are cached
     rows = [(doc_id, *row) for doc_id, raw in corpus.usable_texts(docs)
-            for row in _unit_rows(raw, book, options, titles)]
+            for row in (_default_unit_rows(raw) if cached else _unit_rows(raw, book, options, titles))]
     return _typed(pd.DataFrame(rows, columns=UNIT_COLUMNS), UNIT_COLUMNS)
 
 
-#: The options :func:`units` and :func:`code` take by default (:func:`gongwen.pipeline.analyze` caches
-#: the units of each report computed with them).
+#: The options :func:`units` and :func:`code` take by default (the units of each report computed with
+#: them and the shipped codebook are cached, :mod:`gongwen.cache`).
 DEFAULT_OPTIONS = {"heading_weight": 1.0, "decay": 0.5, "max_chars": 200, "unit_chars": 100, "min_score": 2.0}
+
+
+@per_report("themes.units")
+def _default_unit_rows(raw: str) -> tuple[tuple, ...]:
+    """:func:`_unit_rows` of one report with the shipped codebook and :data:`DEFAULT_OPTIONS` (cached)."""
+    return tuple(_unit_rows(raw))
 
 
 def _unit_rows(raw: str, book: Codebook | None = None, options: _Options | None = None,
