@@ -219,10 +219,31 @@ def install(raw_text: str, bundle: dict) -> None:
 
 
 class _Unpickler(pickle.Unpickler):
+    """Plain data and the classes of ``allowed`` (:data:`ALLOWED` unless given), nothing else."""
+
+    def __init__(self, file, allowed: set[tuple[str, str]] | None = None):
+        super().__init__(file)
+        self.allowed = ALLOWED if allowed is None else allowed
+
     def find_class(self, module: str, name: str):
-        if (module, name) in ALLOWED:
+        if (module, name) in self.allowed:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache file")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` under a temporary name and rename it, so a reader never sees half a file;
+    an unwritable cache only costs time (nothing is raised)."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def load(raw_text: str) -> dict | None:
@@ -254,15 +275,4 @@ def dumps(bundle: dict) -> bytes:
 
 def store(raw_text: str, bundle: dict | bytes) -> None:
     """Write a report's bundle (or its :func:`dumps`); an unwritable cache only costs time."""
-    data = bundle if isinstance(bundle, bytes) else dumps(bundle)
-    path = _path(text_key(raw_text))
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+    write_file(_path(text_key(raw_text)), bundle if isinstance(bundle, bytes) else dumps(bundle))

@@ -36,11 +36,9 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
-import os
 import pickle
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -180,7 +178,7 @@ def _segmenter():
 
     jieba.setLogLevel(logging.WARNING)  # before the first cut: no timing lines on stderr
     tokenizer = jieba.Tokenizer()
-    _initialize(tokenizer)
+    tokenizer.initialize()  # jieba's own cached prefix dictionary (only built into the automaton once)
     for term, freq in zip(*_dictionary_terms(), strict=True):
         if _JIEBA_BLOCK.fullmatch(term):
             tokenizer.add_word(term, freq or max(tokenizer.suggest_freq(term), USER_FREQ))
@@ -193,47 +191,6 @@ def _phrases() -> re.Pattern | None:
     phrases = [term for term in _dictionary_terms()[0] if not _JIEBA_BLOCK.fullmatch(term)]
     phrases.sort(key=lambda p: (-len(p), p))
     return re.compile("|".join(map(re.escape, phrases))) if phrases else None
-
-
-def _initialize(tokenizer) -> None:
-    """``tokenizer.initialize()``, from a pickled copy of jieba's prefix dictionary in the cache folder.
-
-    jieba keeps the dictionary as a marshal file; reading the same dict from a pickle takes a third
-    of the time (0.2 s instead of 0.65 s), which is most of what a re-run adding one report pays.
-    The copy is named by :func:`gongwen.cache.version` (which covers jieba's version).
-    """
-    import gc
-
-    from gongwen import cache
-
-    if not cache.enabled():
-        tokenizer.initialize()
-        return
-    path = cache.cache_dir() / "jieba" / f"{cache.version()}.pkl"
-    collecting = gc.isenabled()
-    try:
-        gc.disable()  # half a million new strings: no point looking for cycles among them
-        with open(path, "rb") as handle:
-            freq, total = cache._Unpickler(handle).load()
-        if isinstance(freq, dict) and isinstance(total, int):
-            tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-            return
-    except Exception:  # missing or damaged: build it again
-        pass
-    finally:
-        if collecting:
-            gc.enable()
-    tokenizer.initialize()
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump((tokenizer.FREQ, tokenizer.total), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:  # an unwritable cache only costs time
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _dictionary_terms() -> tuple[list[str], list[int]]:
@@ -373,30 +330,14 @@ def _automaton() -> tuple:
     if cache_.enabled():
         try:
             with open(path, "rb") as handle:
-                automaton, entries, singles, unknown = _AutomatonUnpickler(handle).load()
+                automaton, entries, singles, unknown = cache_._Unpickler(handle, {("ahocorasick", "Automaton")}).load()
             return automaton, list(entries), dict(singles), float(unknown)
         except Exception:  # missing or damaged: build it again
             pass
     built = _build_automaton(_segmenter()[0])
     if cache_.enabled():
-        temporary = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except OSError:  # an unwritable cache only costs time
-            if temporary is not None and os.path.exists(temporary):
-                os.unlink(temporary)
+        cache_.write_file(path, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
     return built
-
-
-class _AutomatonUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if (module, name) == ("ahocorasick", "Automaton"):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the segmenter's cache file")
 
 
 def _build_automaton(tokenizer) -> tuple:
@@ -494,19 +435,10 @@ def _pack_report(raw_text: str) -> tuple[tuple[str, ...], bytes, bytes, bytes, b
             np.asarray(positions, dtype=np.int32).tobytes())
 
 
-def _segment_report(raw_text: str, *, use_cache: bool) -> list[tuple[int, int, int, str]]:
-    """``(para_id, line, position, term)`` for every word of one report (cached when ``use_cache``)."""
-    return _unpack(_segments(raw_text) if use_cache else _pack_report(raw_text))
-
-
-def _token_table(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) -> pd.DataFrame:
-    """The tokens table from packed segments, built column by column (fast for millions of words)."""
-    return _token_codes(doc_ids, packed, drop)[0]
-
-
 def _token_codes(doc_ids: list[str], packed: list[tuple], drop: frozenset[str]) -> tuple[pd.DataFrame, tuple]:
-    """:func:`_token_table` and ``(doc, term, ids, vocabulary)``: each row's report and term as numbers
-    into the arrays ``ids`` and ``vocabulary`` (what :func:`_code_pairs` counts without strings)."""
+    """The tokens table from packed segments, built column by column (fast for millions of words),
+    and ``(doc, term, ids, vocabulary)``: each row's report and term as numbers into the arrays
+    ``ids`` and ``vocabulary`` (what :func:`_code_pairs` counts without strings)."""
     # every report's vocabulary numbered at once, in order of first appearance across reports
     words = [t for vocabulary, *_ in packed for t in vocabulary]
     numbers, distinct = pd.factorize(pd.Series(words, dtype=object), sort=False)
@@ -595,7 +527,7 @@ def frequencies(tokens: pd.DataFrame) -> pd.DataFrame:
         stopwords removed), rounded to 2 decimals; ``rank`` ranks counts within the report
         (ties share the lowest rank, ``min``); ``doc_freq`` is the number of reports using the term.
     """
-    return _frequency_table(*_pair_counts(tokens))
+    return _frequency_table(*_pair_counts(tokens)[:3])
 
 
 def _frequency_table(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray) -> pd.DataFrame:
@@ -609,10 +541,11 @@ def _frequency_table(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray) ->
     return _by_rank(counts, doc, term)[FREQUENCY_COLUMNS]
 
 
-def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _pair_counts(tokens: pd.DataFrame) -> tuple:
     """``tokens.groupby(["doc_id", "term"], sort=True).size()`` as ``[doc_id, term, count]``, computed
     on integer codes (grouping millions of strings costs seconds), with each row's doc and term codes
-    (codes follow the sorted order of doc_ids and terms, so grouping by them groups as by the strings)."""
+    (codes follow the sorted order of doc_ids and terms, so grouping by them groups as by the strings)
+    and the sorted doc_ids and terms they number, as :func:`_code_pairs` gives them."""
     rows, doc_ids = pd.factorize(tokens["doc_id"], sort=True)
     cols, terms = pd.factorize(tokens["term"], sort=True)
     width = max(len(terms), 1)
@@ -626,7 +559,7 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
         "term": terms.take(term).array,
         "count": count.astype("int64"),
     })
-    return counts, doc, term
+    return counts, doc, term, doc_ids, terms
 
 
 def _code_pairs(doc: np.ndarray, term: np.ndarray, ids, vocabulary) -> tuple:
@@ -913,15 +846,8 @@ class TermMatrix:
 
 def term_matrix(tokens: pd.DataFrame) -> TermMatrix:
     """Counts as a sparse report × term matrix (rows by doc_id, columns by term)."""
-    from scipy.sparse import csr_matrix
-
-    # factorize with sort: the sorted distinct values (code-point order, as np.unique) by hashing
-    rows, doc_ids = pd.factorize(tokens["doc_id"], sort=True)
-    cols, terms = pd.factorize(tokens["term"], sort=True)
-    data = np.ones(len(tokens), dtype=np.int64)
-    matrix = csr_matrix((data, (rows, cols)), shape=(len(doc_ids), len(terms)))
-    matrix.sum_duplicates()
-    return TermMatrix(matrix, [str(d) for d in doc_ids], [str(t) for t in terms])
+    counts, doc, term, doc_ids, terms = _pair_counts(tokens)
+    return _pair_matrix(doc, term, counts["count"].to_numpy(), doc_ids, terms)
 
 
 def tfidf(tokens: pd.DataFrame, *, sublinear: bool = False) -> pd.DataFrame:
@@ -935,7 +861,7 @@ def tfidf(tokens: pd.DataFrame, *, sublinear: bool = False) -> pd.DataFrame:
         ``[doc_id, term, count, idf, tfidf, rank]`` sorted by doc_id, rank, term; ``rank``
         ranks tfidf within the report (``min``).
     """
-    return _tfidf(*_pair_counts(tokens), sublinear=sublinear)
+    return _tfidf(*_pair_counts(tokens)[:3], sublinear=sublinear)
 
 
 def _tfidf(counts: pd.DataFrame, doc: np.ndarray, term: np.ndarray, *, sublinear: bool = False) -> pd.DataFrame:
