@@ -75,3 +75,16 @@ def planted_report(tmp_path_factory):
     out = base / "out"
     report.build(folder, root=ROOT, out=out, progress=False)
     return folder, out, before
+
+
+def metric_scores(claims, gold, label: str, capsys) -> dict[str, float]:
+    """``metrics.evaluate(claims, gold)`` as ``{measure: value}``, printed under ``label`` (the
+    figures show in the test log even when the test passes)."""
+    from gongwen import metrics
+
+    scores = metrics.evaluate(claims, gold)
+    values = dict(zip(scores["measure"], scores["value"], strict=True))
+    with capsys.disabled():
+        print(f"\n{label}:", ", ".join(f"{m} {v:.3f}" for m, v in values.items()),
+              f"({len(claims)} predicted, {len(gold)} gold)")
+    return values

@@ -21,7 +21,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, metric_scores
 from gongwen import corpus, metrics, structure
 
 EXTRA = ROOT / "tests" / "data" / "extra"
@@ -70,12 +70,7 @@ def test_gold_rows_point_into_the_analysed_lines(extra_docs, metrics_gold, outli
 
 def test_heldout_metrics(extra_docs, metrics_gold, capsys):
     """metrics.extract vs the held-out gold: match on (doc_id, line, normalized value), as metrics.evaluate does."""
-    claims = metrics.extract(extra_docs)
-    scores = metrics.evaluate(claims, metrics_gold)
-    values = dict(zip(scores["measure"], scores["value"], strict=True))
-    with capsys.disabled():
-        print("\nheld-out metrics:", ", ".join(f"{m} {v:.3f}" for m, v in values.items()),
-              f"({len(claims)} predicted, {len(metrics_gold)} gold)")
+    values = metric_scores(metrics.extract(extra_docs), metrics_gold, "held-out metrics", capsys)
     # Measured: precision 1.000 (39/39), recall 0.951 (39/41), f1 0.975, kind agreement 1.000 (39/39),
     # unit 1.000, qualifier 0.974 (38/39), text 0.974 (38/39).
     # The two misses use the classifier 卷 (101 L9 `156卷`, 103 L16 `不少于200卷`), which the unit list

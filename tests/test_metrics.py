@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, metric_scores, run_cli
 from gongwen import corpus, metrics
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -218,12 +218,7 @@ def test_masked_values_are_unknown_not_zero(seed_claims):
 
 def test_gold_accuracy(seed_claims, capsys):
     """Precision, recall and kind agreement against the hand-checked gold table."""
-    gold = metrics.read_gold(GOLD)
-    scores = metrics.evaluate(seed_claims, gold)
-    values = dict(zip(scores["measure"], scores["value"], strict=True))
-    with capsys.disabled():
-        print("\nmetrics vs gold:", ", ".join(f"{m} {v:.3f}" for m, v in values.items()),
-              f"({len(seed_claims)} predicted, {len(gold)} gold)")
+    values = metric_scores(seed_claims, metrics.read_gold(GOLD), "metrics vs gold", capsys)
     assert values["precision"] >= 0.95
     assert values["recall"] >= 0.95
     assert values["kind_agreement"] >= 0.95
