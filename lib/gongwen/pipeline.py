@@ -58,9 +58,6 @@ TABLES = {
     "themes": "theme shares per report (themes.shares)",
 }
 
-_ANNUAL = frozenset(structure._REQUIRED["applies_to"])
-
-
 # --------------------------------------------------------------------------- per report
 
 
@@ -76,9 +73,7 @@ def _compute_all(raws: list[str]) -> None:
         for raw in usable:
             step(raw)
     for raw in usable:
-        year = meta[raw].get("year")
-        structure._compliance_rows(raw, meta[raw].get("doc_type") in _ANNUAL,
-                                   int(year) + 1 if year is not None else None)
+        structure._report_compliance(raw, meta[raw].get("doc_type"), meta[raw].get("year"))
 
 
 def _bundles(raws: list[str]) -> list[dict]:

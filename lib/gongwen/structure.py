@@ -795,15 +795,23 @@ def compliance(docs: pd.DataFrame) -> pd.DataFrame:
         ``none``. ``line`` is the line on disk of the heading or of the matching words, ``path``
         the heading chain there, ``matched`` the heading (marker and title) or the sentence.
     """
-    applies_to = set(_REQUIRED["applies_to"])
     rows = []
     ok = corpus.usable(docs)
     for doc_id, raw, doc_type, year in zip(ok["doc_id"], ok["raw_text"], ok["doc_type"], ok["year"], strict=True):
-        next_year = int(year) + 1 if pd.notna(year) else None
-        rows.extend((doc_id, *row) for row in _compliance_rows(raw, doc_type in applies_to, next_year))
+        rows.extend((doc_id, *row) for row in _report_compliance(raw, doc_type, year))
     table = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
     table = table.sort_values(["doc_id", "item"], kind="stable").reset_index(drop=True)
     return _typed(table, {"item": "int64", "applicable": "bool", "line": "Int64"})
+
+
+def _report_compliance(raw: str, doc_type, year) -> tuple[tuple, ...]:
+    """The compliance rows of one report of this type (required items apply to annual reports) and
+    year (``{next_year}`` in the patterns), without doc_id."""
+    next_year = int(year) + 1 if pd.notna(year) else None
+    return _compliance_rows(raw, doc_type in _APPLIES_TO, next_year)
+
+
+_APPLIES_TO = frozenset(_REQUIRED["applies_to"])
 
 
 @per_report("structure.compliance")
