@@ -740,10 +740,12 @@ def element_lines(docs: pd.DataFrame) -> dict[str, set[int]]:
 
     Other readers use it to keep 版头, 标题, 主送 and 版记 out of the body (section lengths, themes).
     """
-    out: dict[str, set[int]] = {}
-    for doc_id, raw in corpus.usable_texts(docs):
-        out[doc_id] = {n for *_, lines in _elements_one(raw) for n in lines}
-    return out
+    return {doc_id: _report_element_lines(raw) for doc_id, raw in corpus.usable_texts(docs)}
+
+
+def _report_element_lines(raw: str) -> set[int]:
+    """:func:`element_lines` of one report."""
+    return {n for *_, lines in _elements_one(raw) for n in lines}
 
 
 def element_matrix(elements_table: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:

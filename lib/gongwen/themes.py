@@ -406,12 +406,6 @@ class _Options:
     min_score: float
 
 
-def _element_lines(docs: pd.DataFrame) -> dict[str, set[int]]:
-    from gongwen import structure
-
-    return structure.element_lines(docs)  # every line an element covers (multi-line titles too)
-
-
 def _chain(path: str, heads: Mapping[str, list[tuple[int, str]]], first: int, last: int) -> list[tuple[str, bool]]:
     """Titles of the headings over a paragraph, nearest first, each with "is the paragraph's own"."""
     if not path:
@@ -445,8 +439,7 @@ def _layout(raw: str) -> tuple[list[tuple[int, int, int, str]], list[str], dict[
     for line, _, kind, _, _, title, path in sorted(analysis.rows, key=lambda row: (row[0], row[1])):
         if kind == "heading":
             heads[path].append((int(line), title))
-    elements = {n for *_, lines in structure._elements_one(raw) for n in lines}
-    return paragraphs, paths, heads, elements
+    return paragraphs, paths, heads, structure._report_element_lines(raw)
 
 
 def _coded(docs: pd.DataFrame, book: Codebook, options: _Options):
@@ -1067,8 +1060,10 @@ def topics(
         pd.DataFrame(columns=["doc_id", "topic", "share"]),
         pd.DataFrame(columns=TOPIC_THEME_COLUMNS),
     )
+    from gongwen import structure
+
     toks = _paragraph_tokens(docs, tokens)
-    elements = _element_lines(docs)
+    elements = structure.element_lines(docs)  # every line an element covers (multi-line titles too)
     spans = corpus.paragraphs(docs).set_index(["doc_id", "para_id"])
     skip = {k for k, first, last in zip(spans.index, spans["line"], spans["end_line"], strict=True)
             if any(n in elements.get(k[0], ()) for n in range(first, last + 1))}
