@@ -14,7 +14,7 @@ varied), then runs, each in a fresh process with an empty cache folder:
 
 Both sides start with their compiled dictionary on disk, as they do on any machine after the first
 run: jieba reads the prefix dictionary it cached in the temporary folder, and ``analyze`` reads the
-segmenter's automaton (``terms._automaton``) from ``jieba/`` in its cache folder, which each fresh
+segmenter's dictionary (``terms._dictionary``) from ``jieba/`` in its cache folder, which each fresh
 cache folder gets a copy of; only per-report results start empty. Compiling that dictionary the very
 first time is timed once and printed on its own line.
 
@@ -87,7 +87,7 @@ def _measure(kind: str, folder: str) -> dict:
     if kind == "dictionary":
         from gongwen import terms
 
-        terms._automaton()
+        terms._dictionary()
         detail = {}
     elif kind == "jieba":
         import logging

@@ -121,7 +121,7 @@ def test_every_seed_dictionary_entry_occurs_and_is_cut_whole_somewhere(seed_docs
 
 
 def test_fast_segmenter_cuts_exactly_as_jieba():
-    """``terms._fast_cut`` (Aho–Corasick + one backward pass) against jieba's own ``Tokenizer.cut``
+    """``terms._fast_cut`` (jieba-rs routes + jieba's HMM) against jieba's own ``Tokenizer.cut``
     with the same dictionary, on every paragraph of the seeds and the extra reports, and on texts
     built to hit the edge cases: unknown characters, ties, Latin and digits, runs for the HMM."""
     tokenizer, _ = terms._segmenter()
@@ -152,13 +152,33 @@ def test_fast_segmenter_breaks_ties_as_jieba(tmp_path):
     tokenizer = jieba.Tokenizer(str(path))
     tokenizer.tmp_dir = str(tmp_path)  # jieba writes its model cache there
     tokenizer.initialize()
-    cut = terms._cutter(*terms._build_automaton(tokenizer))
+    cut = terms._cutter(*terms._build_dictionary(tokenizer))
     texts = ["甲乙丙丁", "丙丁甲乙丙丁", "乙丙丁甲", "甲乙乙丙丁甲", "丙丁乙丙丁甲", "戊甲乙丙丁戊戊", "己庚丁甲",
              "丁丁丁", "甲乙丙丁，乙丙。"]
     for text in texts:
         ours: list[str] = []
         cut(text, ours)
         assert ours == list(tokenizer.cut(text, HMM=True)), text
+
+
+def test_fast_segmenter_scores_with_jiebas_running_total(tmp_path):
+    """jieba's total frequency counts a re-added word twice, and the total decides between routes of
+    different lengths: 甲乙 (frequency 1) beats 甲+乙 (20 each) exactly when the total exceeds 400."""
+    import jieba
+
+    path = tmp_path / "dict.txt"
+    path.write_text("甲 20\n乙 20\n甲乙 1\n戊己 50\n丁 300\n", encoding="utf-8")
+    for readd, expected in [(False, ["甲", "乙", "戊己"]), (True, ["甲乙", "戊己"])]:
+        tokenizer = jieba.Tokenizer(str(path))
+        tokenizer.tmp_dir = str(tmp_path)
+        tokenizer.initialize()
+        if readd:
+            tokenizer.add_word("丁", 300)  # same frequency; jieba's total grows from 391 to 691
+        cut = terms._cutter(*terms._build_dictionary(tokenizer))
+        ours: list[str] = []
+        cut("甲乙戊己", ours)
+        assert list(tokenizer.cut("甲乙戊己", HMM=True)) == expected
+        assert ours == expected
 
 
 def test_numbers_punctuation_and_redactions_are_not_tokens():

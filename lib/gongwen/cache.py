@@ -81,7 +81,7 @@ def version() -> str:
         if path.is_file() and "templates" not in path.parts:  # HTML templates change no result
             digest.update(path.relative_to(Path(str(DATA))).as_posix().encode())
             digest.update(path.read_bytes())
-    for package in ("jieba", "opencc"):
+    for package in ("jieba", "rjieba", "opencc"):
         try:
             from importlib.metadata import version as package_version
 

@@ -27,8 +27,8 @@ Segmentation is cached per report with the other per-report results (:mod:`gongw
 in memory, and on disk in ``GONGWEN_CACHE_DIR``, default ``.cache/gongwen`` in the project,
 keyed by the report's text and a hash of the code, the user dictionary and jieba's version).
 A cached run returns exactly what a cold run does. The segmenter is jieba's algorithm
-re-written for speed (:func:`_fast_cut`: an Aho–Corasick automaton finds the words), with the same
-output.
+computed by jieba-rs (rjieba) for speed, with jieba's own HMM for unknown runs (:func:`_fast_cut`),
+with the same output.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def _segmenter():
 
     jieba.setLogLevel(logging.WARNING)  # before the first cut: no timing lines on stderr
     tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()  # jieba's own cached prefix dictionary (only built into the automaton once)
+    tokenizer.initialize()  # jieba's own cached prefix dictionary (only read to build the segmenter's dictionary once)
     for term, freq in zip(*_dictionary_terms(), strict=True):
         if _JIEBA_BLOCK.fullmatch(term):
             tokenizer.add_word(term, freq or max(tokenizer.suggest_freq(term), USER_FREQ))
@@ -216,62 +216,59 @@ def _pieces(text: str) -> list[str]:
 
 @cache
 def _fast_cut():
-    """``tokenizer.cut(text, HMM=True)`` of the private tokenizer, rewritten for speed.
+    """``tokenizer.cut(text, HMM=True)`` of the private tokenizer, computed by jieba-rs.
 
-    jieba looks up every prefix of the text at every character in a Python dict, then takes
-    ``max`` over a generator calling ``log`` for every candidate. Here the dictionary words
-    occurring in a block are all found in one pass of an Aho–Corasick automaton (pyahocorasick,
-    in C) over the reversed block, which yields them by start position from last to first, so
-    the best route is computed as they arrive, with jieba's scores (log frequency less log
-    total, computed once per word) and its tie rule (the longer word wins). Unknown runs go to
-    jieba's HMM (``finalseg``), remembered per run. The output is exactly jieba's:
-    ``tests/test_terms.py`` compares the two on every seed and extra report.
+    jieba looks up every prefix of the text at every character in a Python dict and scores the
+    routes in Python. Here rjieba (jieba-rs, jieba's algorithm in Rust) loaded with the private
+    tokenizer's dictionary finds the best route of each block in route-only mode (no HMM), and
+    the pieces are then put together as jieba does with the HMM on: runs of one-character pieces
+    are gathered and handed to jieba's own HMM (``finalseg``, remembered per run) unless the run
+    is itself a word. The output is exactly jieba's: ``tests/test_terms.py`` compares the two on
+    every seed and extra report and on ties built on purpose.
 
     Returns ``cut(text, out)``, which appends the pieces of ``text`` to the list ``out``.
     """
-    return _cutter(*_automaton())
+    return _cutter(*_dictionary())
 
 
-def _cutter(automaton, entries: list[tuple[int, float]], singles: dict[str, float], unknown_score: float):
-    """The cut function of :func:`_fast_cut` over any dictionary made by :func:`_build_automaton`."""
+# jieba-rs in route-only mode joins neighbouring one-character pieces that are ASCII letters or
+# digits ("2","0","2","3" → "2023"), which would hide where the route put single characters (jieba
+# gives those runs to the HMM with the characters around them). So letters and digits are mapped
+# onto 62 characters of CJK Extension A, which jieba-rs keeps in a block and treats like any
+# other, and which can never occur in a jieba block (jieba's blocks hold U+4E00–U+9FD5 only).
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_MAPPED = str.maketrans({c: chr(0x3400 + i) for i, c in enumerate(_ALNUM)})
+_HAS_ALNUM = re.compile("[A-Za-z0-9]")
+_PAD = "。。"  # a word that can never occur in a block: it carries jieba's total frequency's remainder
+
+
+def _cutter(words: str, freqs: bytes, total: int):
+    """The cut function of :func:`_fast_cut` over any dictionary made by :func:`_build_dictionary`."""
     import jieba
+    import rjieba
     from jieba import finalseg
 
-    matches, is_word, single = automaton.iter, automaton.exists, singles.get
+    segmenter = rjieba.Jieba.empty()
+    listed = words.split("\n") if words else []
+    counts = np.frombuffer(freqs, dtype=np.int64).tolist()
+    list(map(segmenter.add_word, listed, counts, itertools.repeat(None)))
+    # jieba scores a word by log(freq) - log(total), with its own running total (which counts a
+    # word added twice twice): the remainder goes to a word no block holds, so the totals agree.
+    remainder = total - sum(counts)
+    if remainder < 0:
+        raise ValueError("the dictionary's frequencies add up to more than its total")
+    if remainder:
+        segmenter.add_word(_PAD, remainder, None)
+    route, is_word = segmenter.cut, segmenter.has_word
+    has_alnum, mapped = _HAS_ALNUM.search, _MAPPED
     han_split, han_match = jieba.re_han_default.split, jieba.re_han_default.match
     skip_split, skip_match = jieba.re_skip_default.split, jieba.re_skip_default.match
     hmm: dict[str, list[str]] = {}  # unknown run → its pieces (finalseg is a pure function of the run)
 
-    def route(sentence: str) -> list[int]:
-        n = len(sentence)
-        best = [0.0] * (n + 1)
-        end = [0] * n
-        pos, score, stop = n - 1, None, 0
-        # a last pseudo-match starting at -1 settles the positions no word starts before
-        for back, entry in itertools.chain(matches(sentence[::-1]), ((n, -1),)):
-            k = n - 1 - back
-            while pos > k:  # no more words start after k: settle pos, with its one-character word
-                s1 = single(sentence[pos])
-                if s1 is not None:
-                    s = s1 + best[pos + 1]
-                    if score is None or s > score:  # the one-character word has the earliest end: it wins no tie
-                        score, stop = s, pos
-                elif score is None:  # a character jieba does not know, alone
-                    score, stop = unknown_score + best[pos + 1], pos
-                best[pos], end[pos] = score, stop
-                pos, score = pos - 1, None
-            if entry < 0:
-                break
-            length, logp = entries[entry]
-            s = logp + best[k + length]
-            if score is None or s > score or (s == score and k + length - 1 > stop):
-                score, stop = s, k + length - 1
-        return end
-
     def unknown(buf: str, out: list[str]) -> None:
         if len(buf) == 1:
             out.append(buf)
-        elif is_word(buf[::-1]):
+        elif is_word(buf.translate(mapped)):
             out.extend(buf)
         else:
             pieces = hmm.get(buf)
@@ -279,22 +276,22 @@ def _cutter(automaton, entries: list[tuple[int, float]], singles: dict[str, floa
                 pieces = hmm[buf] = list(finalseg.cut(buf))
             out.extend(pieces)
 
-    def cut_block(sentence: str, out: list[str]) -> None:
-        end = route(sentence)
-        x, n, buf = 0, len(sentence), -1
-        while x < n:
-            y = end[x] + 1
-            if y - x == 1:
+    def cut_block(block: str, out: list[str]) -> None:
+        translated = has_alnum(block) is not None
+        x, buf = 0, -1
+        for piece in route(block.translate(mapped) if translated else block, False):
+            n = len(piece)
+            if n == 1:  # one character: gathered for the HMM
                 if buf < 0:
                     buf = x
             else:
                 if buf >= 0:
-                    unknown(sentence[buf:x], out)
+                    unknown(block[buf:x], out)
                     buf = -1
-                out.append(sentence[x:y])
-            x = y
+                out.append(block[x : x + n] if translated else piece)
+            x += n
         if buf >= 0:
-            unknown(sentence[buf:], out)
+            unknown(block[buf:], out)
 
     def cut(text: str, out: list[str]) -> None:
         for block in han_split(text):
@@ -313,53 +310,39 @@ def _cutter(automaton, entries: list[tuple[int, float]], singles: dict[str, floa
 
 
 @cache
-def _automaton() -> tuple:
-    """The private tokenizer's dictionary as the fast segmenter reads it.
+def _dictionary() -> tuple[str, bytes, int]:
+    """The private tokenizer's dictionary as the fast segmenter reads it (:func:`_build_dictionary`).
 
-    ``(automaton, entries, singles, unknown)``: an Aho–Corasick automaton of every word of two or
-    more characters jieba can keep whole (frequency above 0, only characters of jieba's blocks),
-    reversed, each with the number of its ``(length, log probability)`` in ``entries``; the log
-    probability of every one-character word; the score of a character jieba does not know.
-    Read from a pickled copy in the cache folder (0.1 s) when there is one, named by
+    Read from a copy in the cache folder (under 0.1 s) when there is one, named by
     :func:`gongwen.cache.version` (which covers jieba's version and the user dictionary);
     building it loads jieba's dictionary and the user dictionary (1–2 s).
     """
     from gongwen import cache as cache_
 
-    path = cache_.cache_dir() / "jieba" / f"{cache_.version()}-automaton.pkl"
+    path = cache_.cache_dir() / "jieba" / f"{cache_.version()}-dictionary.pkl"
     if cache_.enabled():
         try:
             with open(path, "rb") as handle:
-                automaton, entries, singles, unknown = cache_._Unpickler(handle, {("ahocorasick", "Automaton")}).load()
-            return automaton, list(entries), dict(singles), float(unknown)
+                words, freqs, total = cache_._Unpickler(handle, set()).load()
+            return str(words), bytes(freqs), int(total)
         except Exception:  # missing or damaged: build it again
             pass
-    built = _build_automaton(_segmenter()[0])
+    built = _build_dictionary(_segmenter()[0])
     if cache_.enabled():
         cache_.write_file(path, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
     return built
 
 
-def _build_automaton(tokenizer) -> tuple:
-    """``(automaton, entries, singles, unknown)`` of :func:`_automaton` for an initialised jieba tokenizer."""
-    import math
+def _build_dictionary(tokenizer) -> tuple[str, bytes, int]:
+    """``(words, freqs, total)`` for :func:`_cutter` from an initialised jieba tokenizer.
 
-    import ahocorasick
-
-    logtotal = math.log(tokenizer.total)
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)  # plain integers: nothing pickled inside
-    entries: list[tuple[int, float]] = []
-    singles = {}
-    for word, freq in tokenizer.FREQ.items():
-        if not freq:
-            continue  # a prefix, not a word
-        if len(word) == 1:
-            singles[word] = math.log(freq) - logtotal
-        elif _JIEBA_BLOCK.fullmatch(word):
-            automaton.add_word(word[::-1], len(entries))
-            entries.append((len(word), math.log(freq) - logtotal))
-    automaton.make_automaton()
-    return automaton, entries, singles, 0.0 - logtotal  # log(1) - logtotal: how jieba scores an unknown character
+    Every word jieba can use inside a block (frequency above 0, only characters of jieba's
+    blocks), letters and digits mapped as the cutter maps them, one per line; their frequencies
+    as int64; jieba's total frequency.
+    """
+    words = [w for w, freq in tokenizer.FREQ.items() if freq and _JIEBA_BLOCK.fullmatch(w)]
+    freqs = np.asarray([tokenizer.FREQ[w] for w in words], dtype=np.int64)
+    return "\n".join(words).translate(_MAPPED), freqs.tobytes(), int(tokenizer.total)
 
 
 def _is_word(piece: str) -> bool:
