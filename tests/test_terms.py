@@ -123,11 +123,14 @@ def test_every_seed_dictionary_entry_occurs_and_is_cut_whole_somewhere(seed_docs
 def test_fast_segmenter_cuts_exactly_as_jieba():
     """``terms._fast_cut`` (jieba-rs routes + jieba's HMM) against jieba's own ``Tokenizer.cut``
     with the same dictionary, on every paragraph of the seeds and the extra reports, and on texts
-    built to hit the edge cases: unknown characters, ties, Latin and digits, runs for the HMM."""
+    built to hit the edge cases: unknown characters, ties, Latin and digits, runs for the HMM,
+    characters the two count differently, whitespace."""
     tokenizer, _ = terms._segmenter()
     cut = terms._fast_cut()
     texts = ["", "。", "龘龘龘", "a", "B超和T恤", "2023年12.5%增长", "王小明和李四在依法行政", "的的的的",
-             "研究生命起源", "结婚的和尚未结婚的", "深化“放管服”改革，优化营商环境。"]
+             "研究生命起源", "结婚的和尚未结婚的", "深化“放管服”改革，优化营商环境。", "RCEP协定", "R C E P",
+             # characters only jieba-rs counts as Chinese (Extension A, U+9FD6–, compatibility, Extension B)
+             "㐀㐁", "中\u9fd6国", "㐀abc中国12\U00020001人民\uf900政府", "a b\r\nc\td", "\x1c中\x1d国\u00a0人 \r\n 民"]
     for path in [*SEED_FILES, *EXTRA_FILES]:
         raw = corpus._unify_newlines(corpus.decode_bytes(path.read_bytes())[0])
         texts += [text for _, _, text in corpus.clean_text(raw).paragraphs]

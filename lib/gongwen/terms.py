@@ -220,10 +220,10 @@ def _fast_cut():
 
     jieba looks up every prefix of the text at every character in a Python dict and scores the
     routes in Python. Here rjieba (jieba-rs, jieba's algorithm in Rust) loaded with the private
-    tokenizer's dictionary finds the best route of each block in route-only mode (no HMM), and
-    the pieces are then put together as jieba does with the HMM on: runs of one-character pieces
-    are gathered and handed to jieba's own HMM (``finalseg``, remembered per run) unless the run
-    is itself a word. The output is exactly jieba's: ``tests/test_terms.py`` compares the two on
+    tokenizer's dictionary finds the best route through each text in route-only mode (no HMM),
+    and the pieces are then put together as jieba does with the HMM on: runs of one-character
+    pieces inside a block are gathered and handed to jieba's own HMM (``finalseg``, remembered
+    per run) unless the run is itself a word. The output is exactly jieba's: ``tests/test_terms.py`` compares the two on
     every seed and extra report and on ties built on purpose.
 
     Returns ``cut(text, out)``, which appends the pieces of ``text`` to the list ``out``.
@@ -240,10 +240,25 @@ _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _MAPPED = str.maketrans({c: chr(0x3400 + i) for i, c in enumerate(_ALNUM)})
 _HAS_ALNUM = re.compile("[A-Za-z0-9]")
 _PAD = "。。"  # a word that can never occur in a block: it carries jieba's total frequency's remainder
+_ALNUM_RUN = re.compile("[A-Za-z0-9]+")  # mapped run by run: str.translate is slow on Chinese text
+# The characters of jieba's blocks (re_han_default), letters and digits as mapped.
+_BLOCK_CHARS = frozenset(itertools.chain(map(chr, range(0x4E00, 0x9FD6)), _MAPPED.values(), "+#&._%-"))
+# Characters jieba-rs puts in its blocks and jieba does not: where one occurs, the blocks are jieba's.
+_RS_ONLY = re.compile("[\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0002FA1F]")
+
+
+def _map_run(match: re.Match) -> str:
+    return match.group().translate(_MAPPED)
 
 
 def _cutter(words: str, freqs: bytes, total: int):
-    """The cut function of :func:`_fast_cut` over any dictionary made by :func:`_build_dictionary`."""
+    """The cut function of :func:`_fast_cut` over any dictionary made by :func:`_build_dictionary`.
+
+    A text goes to jieba-rs whole: its blocks are jieba's (the same characters, the same split at
+    whitespace and one piece per other character), except where it holds a character jieba-rs
+    alone counts as Chinese (CJK Extension A, compatibility ideographs...); such a text is split
+    into jieba's blocks first.
+    """
     import jieba
     import rjieba
     from jieba import finalseg
@@ -260,7 +275,8 @@ def _cutter(words: str, freqs: bytes, total: int):
     if remainder:
         segmenter.add_word(_PAD, remainder, None)
     route, is_word = segmenter.cut, segmenter.has_word
-    has_alnum, mapped = _HAS_ALNUM.search, _MAPPED
+    has_alnum, map_alnum, mapped, rs_only = _HAS_ALNUM.search, _ALNUM_RUN.sub, _MAPPED, _RS_ONLY.search
+    in_block = _BLOCK_CHARS.__contains__
     han_split, han_match = jieba.re_han_default.split, jieba.re_han_default.match
     skip_split, skip_match = jieba.re_skip_default.split, jieba.re_skip_default.match
     hmm: dict[str, list[str]] = {}  # unknown run → its pieces (finalseg is a pure function of the run)
@@ -276,29 +292,33 @@ def _cutter(words: str, freqs: bytes, total: int):
                 pieces = hmm[buf] = list(finalseg.cut(buf))
             out.extend(pieces)
 
-    def cut_block(block: str, out: list[str]) -> None:
-        translated = has_alnum(block) is not None
+    def cut_text(text: str, out: list[str]) -> None:
+        # One-character pieces inside a block are gathered for the HMM, as jieba does.
+        translated = has_alnum(text) is not None
         x, buf = 0, -1
-        for piece in route(block.translate(mapped) if translated else block, False):
+        for piece in route(map_alnum(_map_run, text) if translated else text, False):
             n = len(piece)
-            if n == 1:  # one character: gathered for the HMM
+            if n == 1 and in_block(piece):
                 if buf < 0:
                     buf = x
             else:
                 if buf >= 0:
-                    unknown(block[buf:x], out)
+                    unknown(text[buf:x], out)
                     buf = -1
-                out.append(block[x : x + n] if translated else piece)
+                out.append(text[x : x + n] if translated else piece)
             x += n
         if buf >= 0:
-            unknown(block[buf:], out)
+            unknown(text[buf:], out)
 
     def cut(text: str, out: list[str]) -> None:
+        if rs_only(text) is None:
+            cut_text(text, out)
+            return
         for block in han_split(text):
             if not block:
                 continue
             if han_match(block):
-                cut_block(block, out)
+                cut_text(block, out)
             else:
                 for piece in skip_split(block):
                     if skip_match(piece):
