@@ -153,6 +153,39 @@ def test_indicator(sentence, indicators):
     assert metrics.extract_text(sentence)["indicator"].tolist() == indicators
 
 
+@pytest.mark.parametrize(("pattern", "needed"), [
+    (r"\d{4}\s*年\s*\d{1,2}\s*月", [{"年"}, {"月"}]),
+    (r"(?=\d)(?<![\d个])\d{1,2}\s*月(?:份|底)?", [{"月"}]),  # lookbehind and optional part add nothing
+    (r"[〔(（]\s*\d{4}\s*[〕)）]\s*(?:第\s*)?\d+\s*号", [{"〔", "(", "（"}, {"〕", ")", "）"}, {"号"}]),
+    (r"\d+(?=\s*(?:热线|专线|平台))", [{"热", "专", "平"}]),  # a lookahead must match: its branches' firsts
+    (r"(?:[A-Za-z]+\d+|\d+[A-Za-z]+)", [set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")]),
+    (r"(?:年|\d+)", []),  # a branch needing nothing known: nothing
+    (r"年?月*第{0,2}", []),  # optional: nothing
+    (r"(?i)abc", []),  # case-blind: nothing
+    (r"[^年]月", [{"月"}]),
+])
+def test_exclusion_shortcut_needs_only_what_every_match_holds(pattern, needed):
+    import re
+
+    assert [set(s) for s in metrics._needed(re.compile(pattern))] == needed
+
+
+def test_exclusion_shortcut_finds_the_same_zones(seed_docs):
+    """Every exclusion pattern run over every line of the seeds and extra reports, with and
+    without the character test: the same zones."""
+    lines = [line for raw in seed_docs["raw_text"] for line in raw.split("\n")]
+    for path in sorted((ROOT / "tests" / "data" / "extra").glob("*.txt")):
+        lines += path.read_text(encoding="utf-8", errors="replace").split("\n")
+    skipped = 0
+    for line in lines:
+        tried = metrics._can_match(line)
+        for pattern in metrics._EXCLUDE:
+            if pattern not in tried:
+                skipped += 1
+                assert pattern.search(line) is None, (pattern.pattern, line)
+    assert skipped > len(lines)  # the shortcut is taken
+
+
 def test_qualifier_not_carried_across_clauses():
     table = metrics.extract_text("沈阳市累计优化调整395项政府职能,2270项材料实现免于提交。")
     assert table["qualifier"].tolist() == ["累计", ""]

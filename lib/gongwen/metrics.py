@@ -171,7 +171,77 @@ _SCOPE_RE = re.compile("|".join(f"(?:{p})" for p in _Q["scope"]))
 _PERIOD_RE = re.compile("|".join(sorted(map(re.escape, _Q["periods"]), key=len, reverse=True)))
 _RANK_RE = re.compile(_RULES["rank"])
 _RATIO_RE = re.compile(_RULES["ratio"])
+
+
+def _needed(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
+    """Sets of characters every match of ``pattern`` holds one of each (read off the parsed pattern).
+
+    Only what is certain counts: literals and small character classes the match must pass through
+    (in sequence, in repeats of at least one, in groups and lookaheads; for an alternation, the
+    union of what each branch needs first). Categories (\\d, \\s), negated classes, case-blind
+    patterns and anything unknown add nothing, so the worst case is an empty tuple: no shortcut.
+    """
+    try:
+        from re import _constants as sre
+        from re import _parser
+
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+            return ()
+    except Exception:  # another Python's private parser: no shortcut
+        return ()
+
+    def chars(items) -> frozenset[str] | None:
+        found: set[str] = set()
+        for op, value in items:
+            if op is sre.LITERAL:
+                found.add(chr(value))
+            elif op is sre.RANGE and value[1] - value[0] < 64:
+                found.update(map(chr, range(value[0], value[1] + 1)))
+            else:
+                return None
+        return frozenset(found)
+
+    def needs(items) -> list[frozenset[str]]:
+        out: list[frozenset[str]] = []
+        for op, value in items:
+            if op is sre.LITERAL:
+                out.append(frozenset(chr(value)))
+            elif op is sre.IN:
+                found = chars(value)
+                if found:
+                    out.append(found)
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
+                out += needs(value[2])
+            elif op is sre.SUBPATTERN:
+                out += needs(value[3])
+            elif op is sre.ASSERT and value[0] == 1:  # a lookahead must match too
+                out += needs(value[1])
+            elif op is sre.BRANCH:
+                firsts = [needs(branch) for branch in value[1]]
+                if all(firsts):
+                    out.append(frozenset().union(*(first[0] for first in firsts)))
+        return out
+
+    try:
+        return tuple(dict.fromkeys(needs(parsed)))
+    except Exception:
+        return ()
+
+
 _EXCLUDE = [re.compile(p) for p in _RULES["exclude_patterns"]]
+#: ``(pattern, needed)``: a pattern is only run over a line holding one character of each needed
+#: set (sets holding digits are left out: every line with a number has one).
+_EXCLUDE_NEEDS = [(p, tuple(s for s in _needed(p) if not any(c.isdigit() or c.isspace() for c in s)))
+                  for p in _EXCLUDE]
+_NEEDED_RE = re.compile("[" + "".join(sorted({re.escape(c) for _, sets in _EXCLUDE_NEEDS for s in sets for c in s}))
+                        + "]")
+
+
+def _can_match(text: str) -> list[re.Pattern]:
+    """The exclusion patterns that may match in ``text`` (it holds what they need)."""
+    present = set(_NEEDED_RE.findall(text))
+    return [pattern for pattern, needed in _EXCLUDE_NEEDS if not any(map(present.isdisjoint, needed))]
 _NOT_METRICS = sorted(set(_RULES["not_metrics"]) | set(_RULES["indefinite"]), key=len, reverse=True)
 _NOT_METRICS_RE = re.compile("|".join(map(re.escape, _NOT_METRICS)))
 _QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
@@ -314,7 +384,7 @@ def _quote_zones(text: str) -> list[tuple[int, int]]:
 
 def _pattern_zones(text: str) -> list[tuple[int, int]]:
     zones = []
-    for pattern in _EXCLUDE:
+    for pattern in _can_match(text):
         zones.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
     zones.extend(m.span() for m in _NOT_METRICS_RE.finditer(text))
     return zones
