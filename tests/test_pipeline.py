@@ -57,6 +57,61 @@ def test_parallel_cached_and_serial_runs_give_the_same_tables(folder, monkeypatc
     assert {"docs", "tokens", "keyness", "outline", "elements", "compliance", "metrics"} <= set(parallel)
 
 
+def test_tables_built_in_a_forked_process_are_the_tables_built_here(folder, monkeypatch):
+    monkeypatch.setattr(pipeline, "_start_method", lambda: "fork")
+    timings: dict[str, float] = {}
+    beside = pipeline.analyze(folder, workers=1, timings=timings)
+    assert "joined" in timings and "outline" in timings  # built beside, timed there
+    cache.clear()
+    monkeypatch.setattr(pipeline, "FORK_TABLES_MAX", 0)
+    timings = {}
+    here = pipeline.analyze(folder, workers=1, timings=timings)
+    assert "joined" not in timings
+    _assert_same(beside, here)
+    assert list(here) == list(pipeline.TABLES)
+
+
+@pytest.mark.parametrize("failure", ["exit", "raise"])
+def test_tables_a_forked_process_fails_to_build_are_built_here(folder, monkeypatch, failure):
+    import os
+
+    parent, real = os.getpid(), structure.outline
+
+    def outline(docs):
+        if os.getpid() != parent:  # in the forked process only
+            if failure == "exit":
+                os._exit(3)  # dies without a word
+            raise MemoryError("no room")
+        return real(docs)
+
+    monkeypatch.setattr(structure, "outline", outline)
+    monkeypatch.setattr(pipeline, "_start_method", lambda: "fork")
+    tables = pipeline.analyze(folder, workers=1)
+    pd.testing.assert_frame_equal(tables["outline"], real(corpus.load_corpus(folder)))
+    assert len(tables["metrics"]) and len(tables["themes"])
+
+
+def test_forked_workers_share_the_segmenter_built_before(folder, monkeypatch):
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(pipeline, "_start_method", lambda: "fork")
+    terms._fast_cut.cache_clear()
+    pipeline.prepare(corpus.load_corpus(folder)["raw_text"].tolist(), workers=2)
+    assert terms._fast_cut.cache_info().currsize == 1  # built here, before the workers forked
+
+
+def test_numpy_page_setting_comes_back_after_the_tables():
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    before = _set_madvise_hugepage(True)
+    try:
+        with pytest.raises(ValueError), pipeline._small_pages():
+            assert _set_madvise_hugepage(False) is False  # off inside
+            raise ValueError
+        assert _set_madvise_hugepage(True) is True  # back on after, even after an error
+    finally:
+        _set_madvise_hugepage(before)
+
+
 def test_tables_are_what_the_module_functions_return(folder):
     tables = pipeline.analyze(folder, workers=1)
     docs = corpus.load_corpus(folder)

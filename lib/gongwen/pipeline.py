@@ -162,7 +162,12 @@ def _parallel(todo: list[str], workers: int, store: bool, ready: set[str], bar) 
     head = len(todo) - last
     chunks = [todo[i : i + size] for i in range(0, head, size)]
     chunks += [todo[i : i + small] for i in range(head, len(todo), small)]
-    context = multiprocessing.get_context(_start_method())
+    method = _start_method()
+    if method == "fork":
+        # Built once here, the segmenter's dictionary (≈120 MB, 0.4 s) is shared by the forked
+        # workers instead of built by each.
+        terms._fast_cut()
+    context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(_work, chunk, store): chunk for chunk in chunks}
         with _collector_paused():  # workers started: installing their results here makes no cycles
@@ -253,10 +258,33 @@ def analyze(folder: str | Path, *, cache: bool = True, workers: int | None = Non
     if freeze:
         gc.freeze()
     try:
-        return _tables(folder, cache, progress, clock)
+        with _small_pages():
+            return _tables(folder, cache, progress, clock)
     finally:
         if freeze:
             gc.unfreeze()
+
+
+@contextmanager
+def _small_pages():
+    """numpy's arrays in ordinary pages while the tables are built, its setting restored after.
+
+    numpy asks Linux for transparent huge pages on every large array; where the kernel compacts
+    memory to find them at the first touch (THP ``defrag=madvise``, the default of many
+    distributions and virtual machines), the tables' short-lived arrays of a few MB spend more
+    time in page faults than in computing: the tokens table took 0.4 s instead of 0.2 s at
+    1,000 reports (``benchmarks/README.md``).
+    """
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # another numpy: its default
+        yield
+        return
+    before = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(before)
 
 
 def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[str, pd.DataFrame]:
@@ -278,9 +306,9 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
         pairs.append((doc, term, counts["count"].to_numpy(), doc_ids, words))
         return terms._frequency_table(counts, doc, term)
 
-    steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
-        ("quality", lambda: corpus.quality(docs)),
-        ("changes", lambda: corpus.changes(docs)),
+    # The term tables hold millions of rows and build on each other; the others read the
+    # per-report results alone: on a machine that forks, a second process builds those.
+    term_steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
         ("tokens", tokens),
         ("frequencies", frequencies),
         # key_terms(tokens): its count matrix is the frequencies' pair counts
@@ -288,6 +316,10 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
         # tfidf(tokenize(docs, stopwords="function+boilerplate")): the tokens less the boilerplate
         # words, whose pair counts are the frequencies' less those words
         ("tfidf", lambda: terms._tfidf(*terms._pairs_without(*pairs.pop(), terms.stopwords("boilerplate")))),
+    ]
+    other_steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
+        ("quality", lambda: corpus.quality(docs)),
+        ("changes", lambda: corpus.changes(docs)),
         ("formulations", lambda: terms.formulations(docs)),
         ("lexical", lambda: terms.lexical_profile(docs, cache=cache)),
         ("outline", lambda: structure.outline(docs)),
@@ -302,14 +334,78 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
     ]
     from tqdm import tqdm
 
-    for name, step in tqdm(steps, desc="tables", unit="table", disable=not progress, file=sys.stderr):
+    bar = tqdm(total=len(term_steps) + len(other_steps), desc="tables", unit="table", disable=not progress,
+               file=sys.stderr)
+    other = _Beside(other_steps, tables) if len(docs) <= FORK_TABLES_MAX and _start_method() == "fork" else None
+    for name, step in term_steps if other is not None else term_steps + other_steps:
         tables[name] = step()
         if name == "tokens" and cache and _cache.enabled():
             _cache.forget("terms.segments")  # the tokens table holds them now; they stay on disk
         if name in _LARGE_STEPS:
             _give_back_memory()
         clock(name)
-    return tables
+        bar.update()
+    if other is not None:
+        clock.timings_from(other.join())
+        bar.update(len(other_steps))
+    bar.close()
+    return {name: tables[name] for name in TABLES}
+
+
+#: Up to this many reports, the tables other than the term tables are built in a forked process
+#: beside them (where workers fork, see :func:`_start_method`). It shares this process's memory
+#: until it writes; for larger corpora one process builds all, so that memory stays bounded.
+FORK_TABLES_MAX = 5000
+
+
+class _Beside:
+    """Tables built in a forked process while this one builds others.
+
+    The child runs ``steps`` (each may read ``tables`` as filled before, and the tables of the
+    steps before it) and sends back ``{name: table}`` with each step's seconds; :meth:`join`
+    returns them, or, if the child failed, builds them here.
+    """
+
+    def __init__(self, steps: list[tuple[str, Callable[[], pd.DataFrame]]], tables: dict[str, pd.DataFrame]):
+        import multiprocessing
+
+        self.steps, self.tables = steps, tables
+        receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self.receive = receive
+        self.process = multiprocessing.get_context("fork").Process(target=self._run, args=(send,), daemon=True)
+        self.process.start()
+        send.close()
+
+    def _run(self, send) -> None:
+        seconds: dict[str, float] = {}
+        try:
+            for name, step in self.steps:
+                start = time.perf_counter()
+                self.tables[name] = step()
+                seconds[name] = round(time.perf_counter() - start, 3)
+            send.send(({name: self.tables[name] for name, _ in self.steps}, seconds))
+        except BaseException as error:  # reported to the parent, which then builds the tables itself
+            send.send((None, repr(error)))
+        finally:
+            send.close()
+
+    def join(self) -> dict[str, float]:
+        """Put the child's tables into ``tables``; the seconds each step took."""
+        try:
+            built, seconds = self.receive.recv()
+        except (EOFError, OSError):  # the child died without a word
+            built, seconds = None, "no answer"
+        self.receive.close()
+        self.process.join()
+        if built is None:
+            seconds = {}
+            for name, step in self.steps:
+                start = time.perf_counter()
+                self.tables[name] = step()
+                seconds[name] = round(time.perf_counter() - start, 3)
+            return seconds
+        self.tables.update(built)
+        return seconds
 
 
 #: The per-report analyses :func:`_compute_all` runs on every usable report, in order (compliance,
@@ -368,6 +464,12 @@ class _Clock:
         if self.timings is not None:
             self.timings[name] = round(now - self.last, 3)
         self.last = now
+
+    def timings_from(self, seconds: dict[str, float]) -> None:
+        """Record steps timed elsewhere (in a forked process); the wait for them counts as ``joined``."""
+        self("joined")
+        if self.timings is not None:
+            self.timings.update(seconds)
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
