@@ -19,9 +19,11 @@ cache folder gets a copy of; only per-report results start empty. Compiling that
 first time is timed once and printed on its own line.
 
 It prints wall seconds and peak memory (resident set of the main process, and of the largest
-worker process). Seconds are those of the ``analyze`` call and of the jieba loop, each with its
-dictionary loading but without importing the packages; the imports (gongwen with pandas / jieba)
-are printed in the last column, so that a command-line run's total can be read off too. Timings
+child process: a per-report worker, or the process that builds the non-term tables, whose
+resident set counts the pages it shares with the main process). Seconds are those of the
+``analyze`` call and of the jieba loop, each with its dictionary loading but without importing the
+packages; the imports (gongwen with pandas / jieba) are printed in the last column, so that a
+command-line run's total can be read off too. Timings
 depend on the machine and on what else runs on it.
 """
 
@@ -140,7 +142,7 @@ def main(sizes: list[int]) -> None:
 
 def _sizes(sizes: list[int], dictionary: Path) -> None:
     print(f"{'reports':>8} {'cold s':>7} {'warm s':>7} {'+1 s':>6} {'jieba s':>8} "
-          f"{'cold/jieba':>10} {'main MB':>8} {'worker MB':>9} {'imports s':>9}", flush=True)
+          f"{'cold/jieba':>10} {'main MB':>8} {'child MB':>9} {'imports s':>9}", flush=True)
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder, cache = Path(tmp) / "corpus", Path(tmp) / "cache"
