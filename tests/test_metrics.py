@@ -162,6 +162,7 @@ def test_indicator(sentence, indicators):
     (r"(?:年|\d+)", []),  # a branch needing nothing known: nothing
     (r"年?月*第{0,2}", []),  # optional: nothing
     (r"(?i)abc", []),  # case-blind: nothing
+    (r"年(?i:abc)月", [{"年"}, {"月"}]),  # case-blind inside: nothing from there
     (r"[^年]月", [{"月"}]),
 ])
 def test_exclusion_shortcut_needs_only_what_every_match_holds(pattern, needed):

@@ -213,7 +213,7 @@ def _needed(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
                     out.append(found)
             elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
                 out += needs(value[2])
-            elif op is sre.SUBPATTERN:
+            elif op is sre.SUBPATTERN and not value[1] & re.IGNORECASE:  # (?i:...) inside: nothing
                 out += needs(value[3])
             elif op is sre.ASSERT and value[0] == 1:  # a lookahead must match too
                 out += needs(value[1])
@@ -234,14 +234,16 @@ _EXCLUDE = [re.compile(p) for p in _RULES["exclude_patterns"]]
 #: set (sets holding digits are left out: every line with a number has one).
 _EXCLUDE_NEEDS = [(p, tuple(s for s in _needed(p) if not any(c.isdigit() or c.isspace() for c in s)))
                   for p in _EXCLUDE]
-_NEEDED_RE = re.compile("[" + "".join(sorted({re.escape(c) for _, sets in _EXCLUDE_NEEDS for s in sets for c in s}))
-                        + "]")
+_NEEDED_CHARS = sorted({c for _, sets in _EXCLUDE_NEEDS for s in sets for c in s})
+_NEEDED_RE = re.compile("[" + "".join(map(re.escape, _NEEDED_CHARS)) + "]" if _NEEDED_CHARS else "(?!)")
 
 
 def _can_match(text: str) -> list[re.Pattern]:
     """The exclusion patterns that may match in ``text`` (it holds what they need)."""
     present = set(_NEEDED_RE.findall(text))
     return [pattern for pattern, needed in _EXCLUDE_NEEDS if not any(map(present.isdisjoint, needed))]
+
+
 _NOT_METRICS = sorted(set(_RULES["not_metrics"]) | set(_RULES["indefinite"]), key=len, reverse=True)
 _NOT_METRICS_RE = re.compile("|".join(map(re.escape, _NOT_METRICS)))
 _QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}

@@ -12,7 +12,8 @@ What makes them fast is underneath: every per-report analysis is a function of t
 text whose results are cached (:mod:`gongwen.cache`), and :func:`prepare` computes the results
 of all reports not yet cached in parallel, one bundle per report, on all cores. A re-run after
 adding one report computes that report and the corpus-level steps (counts, keyness, duplicates),
-nothing else.
+nothing else. Of those steps, the term tables are built here while a forked process builds the
+others (:class:`_Beside`, up to :data:`FORK_TABLES_MAX` reports).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pandas as pd
 from gongwen import cache, corpus, metrics, structure, terms, themes
 from gongwen import cache as _cache  # analyze's argument `cache` hides the module
 
-__all__ = ["LARGE_TABLES", "PARALLEL_MIN", "TABLES", "analyze", "prepare", "write_tables"]
+__all__ = ["FORK_TABLES_MAX", "LARGE_TABLES", "PARALLEL_MIN", "TABLES", "analyze", "prepare", "write_tables"]
 
 #: Fewer new reports than this are analysed in this process: starting workers costs more.
 PARALLEL_MIN = 24
@@ -363,29 +364,33 @@ class _Beside:
 
     The child runs ``steps`` (each may read ``tables`` as filled before, and the tables of the
     steps before it) and sends back ``{name: table}`` with each step's seconds; :meth:`join`
-    returns them, or, if the child failed, builds them here.
+    puts them into ``tables``, or, if the child failed or died, builds them here.
     """
 
     def __init__(self, steps: list[tuple[str, Callable[[], pd.DataFrame]]], tables: dict[str, pd.DataFrame]):
         import multiprocessing
 
         self.steps, self.tables = steps, tables
-        receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-        self.receive = receive
-        self.process = multiprocessing.get_context("fork").Process(target=self._run, args=(send,), daemon=True)
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._run, args=(send,), daemon=True)
         self.process.start()
         send.close()
 
-    def _run(self, send) -> None:
+    def _build(self) -> dict[str, float]:
         seconds: dict[str, float] = {}
+        for name, step in self.steps:
+            start = time.perf_counter()
+            self.tables[name] = step()
+            seconds[name] = round(time.perf_counter() - start, 3)
+        return seconds
+
+    def _run(self, send) -> None:
         try:
-            for name, step in self.steps:
-                start = time.perf_counter()
-                self.tables[name] = step()
-                seconds[name] = round(time.perf_counter() - start, 3)
+            seconds = self._build()
             send.send(({name: self.tables[name] for name, _ in self.steps}, seconds))
-        except BaseException as error:  # reported to the parent, which then builds the tables itself
-            send.send((None, repr(error)))
+        except BaseException:  # the parent builds the tables itself
+            send.send((None, {}))
         finally:
             send.close()
 
@@ -394,16 +399,11 @@ class _Beside:
         try:
             built, seconds = self.receive.recv()
         except (EOFError, OSError):  # the child died without a word
-            built, seconds = None, "no answer"
+            built, seconds = None, {}
         self.receive.close()
         self.process.join()
         if built is None:
-            seconds = {}
-            for name, step in self.steps:
-                start = time.perf_counter()
-                self.tables[name] = step()
-                seconds[name] = round(time.perf_counter() - start, 3)
-            return seconds
+            return self._build()
         self.tables.update(built)
         return seconds
 
