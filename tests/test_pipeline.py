@@ -91,6 +91,20 @@ def test_tables_a_forked_process_fails_to_build_are_built_here(folder, monkeypat
     assert len(tables["metrics"]) and len(tables["themes"])
 
 
+def test_an_error_in_the_term_tables_leaves_no_forked_process(folder, monkeypatch):
+    import multiprocessing
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("tokens failed")
+
+    monkeypatch.setattr(pipeline, "_start_method", lambda: "fork")
+    pipeline.prepare(corpus.load_corpus(folder)["raw_text"].tolist(), workers=1)
+    monkeypatch.setattr(terms, "_tokenize_codes", fail)
+    with pytest.raises(RuntimeError, match="tokens failed"):
+        pipeline.analyze(folder, workers=1)
+    assert not multiprocessing.active_children()
+
+
 def test_forked_workers_share_the_segmenter_built_before(folder, monkeypatch):
     monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
     monkeypatch.setattr(pipeline, "_start_method", lambda: "fork")

@@ -338,18 +338,22 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
     bar = tqdm(total=len(term_steps) + len(other_steps), desc="tables", unit="table", disable=not progress,
                file=sys.stderr)
     other = _Beside(other_steps, tables) if len(docs) <= FORK_TABLES_MAX and _start_method() == "fork" else None
-    for name, step in term_steps if other is not None else term_steps + other_steps:
-        tables[name] = step()
-        if name == "tokens" and cache and _cache.enabled():
-            _cache.forget("terms.segments")  # the tokens table holds them now; they stay on disk
-        if name in _LARGE_STEPS:
-            _give_back_memory()
-        clock(name)
-        bar.update()
-    if other is not None:
-        clock.timings_from(other.join())
-        bar.update(len(other_steps))
-    bar.close()
+    try:
+        for name, step in term_steps if other is not None else term_steps + other_steps:
+            tables[name] = step()
+            if name == "tokens" and cache and _cache.enabled():
+                _cache.forget("terms.segments")  # the tokens table holds them now; they stay on disk
+            if name in _LARGE_STEPS:
+                _give_back_memory()
+            clock(name)
+            bar.update()
+        if other is not None:
+            clock.timings_from(other.join())
+            bar.update(len(other_steps))
+    finally:
+        if other is not None:
+            other.stop()  # after an error here: the forked process is not left running
+        bar.close()
     return {name: tables[name] for name in TABLES}
 
 
@@ -406,6 +410,14 @@ class _Beside:
             return self._build()
         self.tables.update(built)
         return seconds
+
+    def stop(self) -> None:
+        """End the forked process if it still runs (after an error here) and close the pipe."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        if not self.receive.closed:
+            self.receive.close()
 
 
 #: The per-report analyses :func:`_compute_all` runs on every usable report, in order (compliance,
