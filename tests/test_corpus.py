@@ -7,8 +7,10 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import SEED_FILES, SEEDS, folder_digest
+from conftest import EXTRA_FILES, SEED_FILES, SEEDS, folder_digest
 from gongwen import corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SEED_IDS = [p.stem for p in SEED_FILES]
 
@@ -206,3 +208,28 @@ def test_every_line_edit_applies_whatever_the_shortcut(line, light, analysis):
     needs one."""
     assert corpus.light_line(line) == light
     assert corpus.clean_text(f"{line}\n").paragraphs[0][2] == analysis
+
+
+def _plain_core(text: str) -> str:
+    import re
+    import unicodedata
+
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
+
+
+# Full-width forms next to what NFKC composes, reorders or decomposes: combining marks, Hangul
+# jamo, compatibility ideographs, ligatures, circled and parenthesised numbers.
+_NEAR_NFKC = st.text(st.sampled_from(list(
+    "Ａａ０９，．（）：；！？　 e\u0301\u0308\u0323\u1100\u1161\u11a8가ﬁ①㈠㊀\uf900\u2126Å中国年。、“”")), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NEAR_NFKC)
+def test_duplicate_core_is_plain_nfkc(text):
+    assert corpus._core(text) == _plain_core(text)
+
+
+def test_duplicate_core_is_plain_nfkc_on_every_report():
+    for path in [*SEED_FILES, *EXTRA_FILES]:
+        text = corpus.decode_bytes(path.read_bytes())[0] or ""
+        assert corpus._core(text) == _plain_core(text), path.name
