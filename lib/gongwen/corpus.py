@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ __all__ = [
     "inventory",
     "labels",
     "light_line",
+    "light_lines",
     "lines",
     "load_corpus",
     "paragraphs",
@@ -359,6 +360,16 @@ def light_line(line: str) -> str:
     for pattern in _MARKDOWN:
         text = pattern.sub("", text)
     return _ODD_SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=64)
+def light_lines(raw_text: str) -> tuple[str, ...]:
+    """:func:`light_line` of every line of :func:`simplified` ``(raw_text)``, in order.
+
+    Metadata, elements and the paragraphs' line segments each read every line lightly cleaned;
+    kept for the last reports (a chunk of reports runs one analysis after another over all).
+    """
+    return tuple(map(light_line, simplified(raw_text).split("\n")))
 
 
 def punctuation_widths(text: str) -> tuple[int, int]:

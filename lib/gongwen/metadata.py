@@ -65,15 +65,15 @@ def extract(raw_text: str) -> dict:
 
 def _light_lines(raw_text: str) -> list[str]:
     # Local import: corpus imports this module.
-    from gongwen.corpus import _is_chrome, light_line
+    from gongwen.corpus import _is_chrome, light_lines
 
     out = []
-    for line in raw_text.split("\n"):
+    for line, light in zip(raw_text.split("\n"), light_lines(raw_text), strict=True):
         if _is_chrome(line):
             continue
-        line = re.sub(r"\s+", " ", light_line(line)).replace("*", "").strip()
-        if line:
-            out.append(line)
+        light = re.sub(r"\s+", " ", light).replace("*", "").strip()
+        if light:
+            out.append(light)
     return out
 
 

@@ -105,9 +105,6 @@ def _cn_number(text: str) -> int:
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
 
 
-_light = corpus.light_line
-
-
 # --------------------------------------------------------------------------- paragraphs
 
 
@@ -120,14 +117,14 @@ def _paragraph_segments(raw_text: str) -> tuple[tuple[tuple[int, str], ...], ...
     """
     cleaned = corpus.clean_text(raw_text)
     chrome = {line for line, kind, *_ in cleaned.changes if kind == "page_chrome"}
-    raw_lines = corpus.simplified(raw_text).split("\n")
+    light = corpus.light_lines(raw_text)
     out = []
     for first, last, _ in cleaned.paragraphs:
         segments = []
         for number in range(first, last + 1):
             if number in chrome:
                 continue
-            text = _light(raw_lines[number - 1])
+            text = light[number - 1]
             if text:
                 segments.append((number, text))
         out.append(tuple(segments))
@@ -614,8 +611,7 @@ def _elements_one(raw_text: str) -> tuple[tuple[str, str, int, tuple[int, ...]],
     """``(element, text, first line, all lines)`` for each element found in one report."""
     cleaned = corpus.clean_text(raw_text)
     chrome = {line for line, kind, *_ in cleaned.changes if kind == "page_chrome"}
-    lines = [(n, t) for n, line in enumerate(corpus.simplified(raw_text).split("\n"), start=1)
-             if n not in chrome and (t := _light(line))]
+    lines = [(n, t) for n, t in enumerate(corpus.light_lines(raw_text), start=1) if n not in chrome and t]
     body_at = next((k for k, (_, t) in enumerate(lines) if _TITLE_END in t or _match_marker(t)), len(lines))
     header = lines[:body_at]
     found: dict[str, tuple] = {}
