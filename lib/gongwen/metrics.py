@@ -3,8 +3,10 @@
 A *claim* is a number with a unit that measures something the report did or found: ``办理行政许可
 289件``, ``满意率100%``, ``同比增长8.8%``, ``六大专项任务``. :func:`extract` finds them line by line
 in the text as it is on disk, so ``line``/``start``/``end`` point into the file and
-``raw_line[start:end] == text``. Dates, 发文字号, plan periods, phone numbers, list numbering,
-numerals inside names and slogans (一网通办, 两个维护) and inside 《》 titles are not claims.
+``raw_line[start:end] == text`` (a report in traditional characters is read in simplified form,
+line lengths kept: there ``text`` is the span in simplified characters). Dates, 发文字号, plan
+periods, phone numbers, list numbering, numerals inside names and slogans (一网通办, 两个维护) and
+inside 《》 titles are not claims.
 
 Rules (units, scale words, qualifiers, exclusions) live in ``data/metrics.yaml``; the mapping of
 indicator phrases to indicator families used for cross-report comparison lives in
@@ -862,8 +864,9 @@ def extract(docs: pd.DataFrame) -> pd.DataFrame:
     Returns:
         One row per claim with columns :data:`COLUMNS`: ``doc_id, line, start, end, text,
         indicator, value, unit, multiplier, normalized_value, base_unit, kind, qualifier,
-        masked, section``. ``raw_line[start:end] == text`` for the line on disk. Several rates
-        sharing one number (审批办结率、服务满意率均为100%) give one row each with the same span.
+        masked, section``. ``raw_line[start:end] == text`` for the line on disk (in simplified
+        characters for a report written in traditional ones). Several rates sharing one number
+        (审批办结率、服务满意率均为100%) give one row each with the same span.
         Sorted by ``doc_id, line, start`` and then by the order of the rates in the text.
     """
     return _claim_table([(*values, doc_id) for doc_id, raw in corpus.usable_texts(docs)
