@@ -88,6 +88,10 @@ def execute(source: Path, target: Path, *, parameters: dict | None = None) -> No
         progress_bar=False,
         log_output=False,
         request_save_on_cell_execute=False,
+        # The kernel's own log (a warning that it listens on local TCP, an error line when it is
+        # interrupted before shutdown, as jupyter_client does) is not about the notebook: cell
+        # errors still stop the run and show in the notebook.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     strip_volatile(target)
 
