@@ -23,8 +23,8 @@ child process: a per-report worker, or the process that builds the non-term tabl
 resident set counts the pages it shares with the main process). Seconds are those of the
 ``analyze`` call and of the jieba loop, each with its dictionary loading but without importing the
 packages; the imports (gongwen with pandas / jieba) are printed in the last column, so that a
-command-line run's total can be read off too. Timings
-depend on the machine and on what else runs on it.
+command-line run's total can be read off too. Timings depend on the machine and on what else runs
+on it.
 """
 
 from __future__ import annotations

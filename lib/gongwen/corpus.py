@@ -131,6 +131,8 @@ _EDIT_CHECKS = [
 def _needs_edit(line: str) -> bool:
     """Whether any line edit of :func:`light_line` would change ``line``."""
     return any(check.search(line) for check in _EDIT_CHECKS)
+
+
 _REDACTION = re.compile("|".join(_RULES["redaction"]))
 _MASK = re.compile("|".join(_RULES["mask"]))
 

@@ -339,17 +339,21 @@ def _tables(folder: Path, cache: bool, progress: bool, clock: _Clock) -> dict[st
                file=sys.stderr)
     other = _Beside(other_steps, tables) if len(docs) <= FORK_TABLES_MAX and _start_method() == "fork" else None
     try:
-        for name, step in term_steps if other is not None else term_steps + other_steps:
+        for name, step in term_steps:
             tables[name] = step()
             if name == "tokens" and cache and _cache.enabled():
                 _cache.forget("terms.segments")  # the tokens table holds them now; they stay on disk
-            if name in _LARGE_STEPS:
-                _give_back_memory()
+            _give_back_memory()  # each frees hundreds of MB at 10,000 reports
             clock(name)
             bar.update()
         if other is not None:
             clock.timings_from(other.join())
             bar.update(len(other_steps))
+        else:
+            for name, step in other_steps:
+                tables[name] = step()
+                clock(name)
+                bar.update()
     finally:
         if other is not None:
             other.stop()  # after an error here: the forked process is not left running
@@ -436,10 +440,6 @@ _STEPS: list[Callable[[str], object]] = [
     metrics._claim_items,
     themes._default_unit_rows,
 ]
-
-
-#: Steps after which freed memory is handed back to the system (they free hundreds of MB at 10,000 reports).
-_LARGE_STEPS = frozenset({"tokens", "frequencies", "keyness", "tfidf"})
 
 
 def _give_back_memory() -> None:

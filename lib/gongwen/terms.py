@@ -388,19 +388,6 @@ def cache_dir() -> Path:
     return cache.cache_dir()
 
 
-def _segment_rows(raw_text: str) -> list[tuple[int, int, int, str]]:
-    """``(para_id, line, position, term)`` for every word of one report's analysis text (not cached)."""
-    return _unpack(_pack_report(raw_text))
-
-
-def _unpack(packed: tuple) -> list[tuple[int, int, int, str]]:
-    """The rows of a :func:`_segments` result."""
-    vocabulary, codes, *columns = packed
-    ints = [np.frombuffer(c, dtype=np.int32).tolist() for c in columns]
-    terms_ = [vocabulary[c] for c in np.frombuffer(codes, dtype=np.int32).tolist()]
-    return list(zip(*ints, terms_, strict=True))
-
-
 def _shared_vocabulary(packed: tuple) -> tuple:
     # Words read back from the disk cache are new strings per report; one object per word instead.
     return (tuple(map(sys.intern, packed[0])), *packed[1:])
@@ -1267,7 +1254,7 @@ def lexical_profile(docs: pd.DataFrame, *, window: int = 500, cache: bool = True
         pipeline.prepare(raws)
         values = [_lexical_row(raw, window) for raw in raws]
     else:
-        values = [_lexical_values(raw, window, [row[3] for row in _segment_rows(raw)]) for raw in raws]
+        values = [_lexical_of(raw, window, _pack_report(raw)) for raw in raws]
     rows = [(doc_id, int(chars), *v) for doc_id, chars, v in zip(ok["doc_id"], ok["chars"], values, strict=True)]
     return pd.DataFrame(rows, columns=["doc_id", "chars", "tokens", "types", "mattr", "sentences",
                                        "sentence_chars", "boilerplate_share", "function_share"])
@@ -1275,14 +1262,13 @@ def lexical_profile(docs: pd.DataFrame, *, window: int = 500, cache: bool = True
 
 @per_report("terms.lexical")
 def _lexical_row(raw: str, window: int) -> tuple:
-    vocabulary, codes, *_ = _segments(raw)
+    return _lexical_of(raw, window, _segments(raw))
+
+
+def _lexical_of(raw: str, window: int, packed: tuple) -> tuple:
+    """The lexical profile values of a report from its packed words (:func:`_segments`)."""
+    vocabulary, codes, *_ = packed
     return _lexical_codes(raw, window, vocabulary, np.frombuffer(codes, dtype=np.int32))
-
-
-def _lexical_values(raw: str, window: int, terms: list[str]) -> tuple:
-    numbers: dict[str, int] = {}
-    codes = np.asarray([numbers.setdefault(t, len(numbers)) for t in terms], dtype=np.int64)
-    return _lexical_codes(raw, window, list(numbers), codes)
 
 
 def _lexical_codes(raw: str, window: int, vocabulary, codes: np.ndarray) -> tuple:
