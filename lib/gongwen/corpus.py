@@ -41,6 +41,7 @@ __all__ = [
     "corpus_files",
     "decode_bytes",
     "inventory",
+    "is_furniture",
     "labels",
     "light_line",
     "light_lines",
@@ -73,7 +74,7 @@ DOC_COLUMNS = [
     "duplicate_of",  # doc_id of the report this one repeats, for status duplicate
     "title",
     "issuer",
-    "doc_type",  # annual_report, plan_notice or other
+    "doc_type",  # one of gongwen.metadata.DOC_TYPES: annual_report, work_report, plan_notice, regulation, other
     "year",  # the year reported on (Int64, may be missing)
     "published",  # ISO date the report was published or issued
     "doc_number",  # 发文字号
@@ -141,10 +142,16 @@ _MARKER_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]"
     r"|\d{1,2}\s*[.．、](?!\d)|[（(]\d{1,2}[)）]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[章条节部])"
 )
+_HEADING_START = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]"
+    r"|\d{1,2}\s*[.．、](?!\d)|[（(]\d{1,2}[)）]|第[一二三四五六七八九十百]+[章条节编]|第[一二三四五六七八九十]+部分)"
+)
 _OPENERS = {"《": "》", "（": "）", "(": ")", "“": "”", "〈": "〉", "【": "】", "〔": "〕"}
 # A line ending in one of these may go on in the next line.
 _CONTINUES = re.compile(rf"[{_CJK}A-Za-z0-9，、《（(“〈]$")
 _BREAK_MIN_CHARS = 25
+_SENTENCE_MARK = re.compile(r"[。；;！？!?]")
+_HEADING_TAIL_MAX = 12
 # Header fields of web copies and official documents ("发布时间:…  信息来源:…") end a line.
 _FIELD_LINE = re.compile(r"(发布|来源|签发人|索引号|分类|发文机关|成文日期|浏览|作者|责任编辑)\s*[:：]")
 _TITLE_END = re.compile(r"(报告|通知|方案|意见|决定|办法|规定|细则|规划|要点|总结|请示|通报|公告)$")
@@ -259,13 +266,13 @@ def clean_text(raw_text: str) -> Cleaned:
         if raw_lines is not None and raw_lines[number - 1] != line:
             changes.append((number, "traditional", raw_lines[number - 1].strip(), line.strip()))
         if " " not in line and not _needs_edit(line):  # nothing to remove or normalise
-            if _is_chrome(line):
+            if is_furniture(line):
                 changes.append((number, "page_chrome", line.strip(), ""))
             else:
                 kept.append((number, line.strip()))
             continue
         text = _ZERO_WIDTH.sub("", line)
-        if _is_chrome(text):
+        if is_furniture(text):
             changes.append((number, "page_chrome", line.strip(), ""))
             continue
         if _INJECTED_RE is not None:
@@ -379,9 +386,30 @@ def punctuation_widths(text: str) -> tuple[int, int]:
     return len(_HALF_NEAR_CJK.findall(text)), len(_FULL_RE.findall(text))
 
 
-def _is_chrome(line: str) -> bool:
+def is_furniture(line: str) -> bool:
+    """Whether a raw line is web-page furniture, not report text: a ``page_chrome`` rule of
+    ``data/cleaning.yaml`` matches it whole, or it is made only of furniture words
+    (``【 打印 】 【 扫一扫 】``, ``- 分享到``, ``下载 全屏 减小``), a markdown table rule
+    (``|---|---|``) or a breadcrumb (``首页 > 政务公开 > 工作报告``)."""
+    if _TABLE_RULE.fullmatch(line.strip()):
+        return True
     core = line.strip(_BULLETS)
-    return bool(core) and any(p.fullmatch(core) for p in _CHROME)
+    if not core:
+        return False
+    if any(p.fullmatch(core) for p in _CHROME):
+        return True
+    if len(core) > _FURNITURE_MAX_CHARS or "。" in core:  # body text: the common case, decided at once
+        return False
+    words = [w for w in _FURNITURE_SPLIT.split(core) if w]
+    if words and all(w in _FURNITURE_WORDS for w in words):
+        return True
+    return _metadata.is_breadcrumb(core)
+
+
+_FURNITURE_MAX_CHARS = 80
+_FURNITURE_WORDS = frozenset(_RULES["furniture_words"])
+_FURNITURE_SPLIT = re.compile(r"[\s【】\[\]|｜/\-—·•:：()（）<>＜＞]+")
+_TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -392,6 +420,13 @@ def _continues(previous: str, line: str) -> bool:
         return False
     if _unbalanced(previous):
         return True
+    if _HEADING_START.match(previous) and not _SENTENCE_MARK.search(previous):
+        # A heading line (一、…, （一）…, 第一章 …) with no sentence in it goes on in the next line
+        # only when that line starts with the title's last few characters (…全面落实第一责任 /
+        # 人职责。正文…); a line that opens with a whole clause is the heading's body.
+        tail = _SENTENCE_MARK.search(line)
+        if tail is None or tail.start() > _HEADING_TAIL_MAX:
+            return False
     if len(previous) < _BREAK_MIN_CHARS or _TITLE_END.search(previous):
         return False
     return bool(re.match(rf"[{_CJK}A-Za-z0-9，。、；：）)》”]", line))
@@ -635,25 +670,39 @@ def _apply_metadata_file(docs: pd.DataFrame, path: Path) -> pd.DataFrame:
     return docs
 
 
-_TYPE_SHORT = {"annual_report": "年度报告", "plan_notice": "方案通知", "other": "其他"}
+_TYPE_SHORT = {"annual_report": "年度报告", "work_report": "工作报告", "plan_notice": "方案通知",
+               "regulation": "规章制度", "other": "其他"}
 
 
 def _labels(docs: pd.DataFrame) -> list[str]:
-    labels = []
+    """Short names, unique whatever metadata is missing or shared.
+
+    ``{issuer}{year}{type}`` when the issuer is known, else ``{doc_id}{year}{type}`` (the file's
+    own name says more than "issuer unknown"); reports sharing a name get their ``doc_id``
+    after it, and any name still shared (files ``a.txt`` and ``a.md``) a running number.
+    """
+    names = []
     columns = [docs[c].tolist() for c in ("status", "doc_id", "issuer", "year", "doc_type")]
     for status, doc_id, issuer, year, doc_type in zip(*columns, strict=True):  # not iterrows: 0.1 ms a row
         if status != "ok":
-            labels.append(doc_id)
+            names.append((doc_id, doc_id))
             continue
-        issuer = issuer if isinstance(issuer, str) else "发文机关不详"
+        has_issuer = isinstance(issuer, str) and issuer.strip()
         year = f"{int(year)}" if pd.notna(year) else ""
-        labels.append(f"{issuer}{year}{_TYPE_SHORT.get(doc_type, '')}")
-    counts = Counter(labels)
-    # Same label twice: tell them apart by the start of doc_id.
-    return [
-        f"{label}·{doc_id[:6]}" if counts[label] > 1 else label
-        for label, doc_id in zip(labels, docs["doc_id"], strict=True)
+        base = f"{issuer.strip() if has_issuer else doc_id}{year}{_TYPE_SHORT.get(doc_type, '')}"
+        names.append((base, base if has_issuer else None))
+    counts = Counter(base for base, _ in names)
+    labels = [
+        f"{base}·{doc_id}" if counts[base] > 1 and own is not None and own != doc_id else base
+        for (base, own), doc_id in zip(names, docs["doc_id"], strict=True)
     ]
+    seen: Counter = Counter()
+    total = Counter(labels)
+    unique = []
+    for label in labels:
+        seen[label] += 1
+        unique.append(f"{label}·{seen[label]}" if total[label] > 1 else label)
+    return unique
 
 
 # --------------------------------------------------------------------------- derived tables

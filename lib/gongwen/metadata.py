@@ -1,86 +1,195 @@
-"""Metadata read from a report's own text: title, issuer, type, year, dates, 发文字号.
+"""Metadata read from a report's own text: title, issuer, genre, year, date, 发文字号.
 
-Rules follow the conventions of official documents (GB/T 9704-2012) and of their web
-copies; see ``../shared/DOMAIN.md``. An unfamiliar layout gives empty fields, never an
-error. ``metadata.csv`` in the corpus folder overrides any field (see
-:func:`gongwen.corpus.load_corpus`).
+Rules follow the conventions of official documents (GB/T 9704-2012) and of their web copies
+(``../shared/DOMAIN.md``, "How real copies arrive"); their word lists are in
+``data/metadata.yaml``. Evidence is read in this order of trust:
+
+1. the 版头 of an official document (``XX文件``, 发文字号) and the title line;
+2. labelled lines and metadata tables of web copies (``发布机构 | 湖北省司法厅 | 发文日期 |
+   2023-03-16``, ``[ 发布日期 ] 2026-02-12``, ``来源：…``);
+3. the opening of the body (``2022年，下洋镇人民政府坚持…``, ``…现将…报告如下``) and, for a
+   政府工作报告, the meeting it was delivered to (``——2026年1月XX日在湖北省第十四届人民代表大会
+   第五次会议上``);
+4. the signature and date at the end.
+
+Breadcrumbs (``首页 > 政务公开 > 工作报告``) and site tags (``【法治建设报告】``) are never a title.
+An unfamiliar layout gives empty fields, never an error. ``metadata.csv`` in the corpus folder
+overrides any field (see :func:`gongwen.corpus.load_corpus`).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
-__all__ = ["FIELDS", "doc_number", "extract", "normalize_date"]
+from gongwen._data import load_yaml
+
+__all__ = ["DOC_TYPES", "FIELDS", "doc_number", "extract", "is_breadcrumb", "normalize_date"]
 
 #: Fields :func:`extract` returns.
 FIELDS = ("title", "issuer", "doc_type", "year", "published", "doc_number")
 
-_HEAD_LINES = 15
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+#: Values of ``doc_type``: the genres the readers tell apart.
+DOC_TYPES = ("annual_report", "work_report", "plan_notice", "regulation", "other")
+
+_RULES = load_yaml("metadata.yaml")
+_HEAD_LINES = 20  # lines (furniture and breadcrumbs left out) where the title and labels stand
+_OPENING_LINES = 30  # lines read for genre evidence and the body's subject
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ORG_SUFFIX = (
-    r"(?:人民政府|人民代表大会常务委员会|委员会|办公室|办公厅|党组|党委|政府|"
-    r"厅|局|委|办|院|部|署|中心|集团|公司|总队|支队)"
-)
-_ORG_LINE = re.compile(rf"^(?:中共)?[\u4e00-\u9fff（）()]{{2,30}}?{_ORG_SUFFIX}$")
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_ORG_SUFFIX = f"(?:{_alternation(_RULES['org_suffixes'])})"
+_ORG_LINE = re.compile(rf"^(?:中共)?[{_CJK}（）()]{{2,40}}?{_ORG_SUFFIX}$")
+_ORG_START = re.compile(rf"^(?:中共)?[{_CJK}]{{2,30}}?{_ORG_SUFFIX}")
+_ORG_WHOLE = re.compile(rf"(?:中共)?[{_CJK}（）()]{{2,40}}{_ORG_SUFFIX}")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号"
 )
-_TITLE_END = re.compile(
-    r"(报告|通知|方案|意见|决定|办法|规定|细则|规划|要点|总结|请示|通报|公告|批复|函)$"
-)
+_TITLE_END = re.compile(rf"(?:{_alternation(_RULES['title_endings'])})$")
+_TITLE_TAGS = [re.compile(p) for p in _RULES["title_tags"]]
 _CN_DAY = r"([一二三四五六七八九十]{1,3})"
-_DATE_CN = re.compile(rf"([〇○零O一二三四五六七八九]{{4}})年{_CN_DAY}月{_CN_DAY}日")
+_DATE_CN = re.compile(rf"([〇○零OＯ一二三四五六七八九]{{4}})\s*年\s*{_CN_DAY}\s*月\s*{_CN_DAY}\s*日")
 _DATE_AR = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
-_PUBLISHED = re.compile(r"(?:发布|发表|成文|印发)(?:时间|日期)\s*[:：]\s*(.+)")
-_SOURCE = re.compile(r"(?:信息)?来源\s*[:：]\s*([^\s:：]+)")
+# A date whose day is masked or left open: 2026年1月XX日 (speeches are printed before the day is set).
+_DATE_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(?:[XＸx×*＊]{1,2}|[ 　]{1,3}|某)\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _PERIOD = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年?")
 _BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕")
+_SPEECH = re.compile(r"^[—\-－─]{0,4}\s*(.{4,20}?日)\s*在.{2,60}(?:会议|大会|会)上")
+_CONGRESS = re.compile(_RULES["congress"])
+_SUBJECT = re.compile(
+    rf"^(?:(?:19|20)\d{{2}}\s*年(?:度|以来|来)?\s*[，,、]?\s*)?(?:一年来\s*[，,]\s*)?(?P<org>(?:中共)?[{_CJK}]{{2,30}}?"
+    rf"{_ORG_SUFFIX})(?={_RULES['subject_followers']})"
+)
+_REPORT_OF = re.compile(rf"(?P<org>(?:中共)?[{_CJK}]{{2,30}}?{_ORG_SUFFIX})关于.{{2,60}}的(?:报告|情况)")
+_GENRES = {
+    genre: {"title": [re.compile(p) for p in rules.get("title", [])],
+            "opening": [[re.compile(p) for p in rule] for rule in rules.get("opening", [])]}
+    for genre, rules in _RULES["genres"].items()
+}
+_TOP_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、")
+_LEVEL_WORDS = tuple(_RULES["abbreviated_levels"])
 
 
 def extract(raw_text: str) -> dict:
-    """Extract :data:`FIELDS` from the raw text of one report.
+    """Extract :data:`FIELDS` from the text of one report (simplified characters).
 
     Returns:
-        A dict with ``title``, ``issuer``, ``doc_type`` (``annual_report``,
-        ``plan_notice`` or ``other``), ``year`` (the year reported on, or the year a plan
-        is for; int or None), ``published`` (ISO date or None), ``doc_number``.
+        A dict with ``title`` (as the document gives it, without site tags), ``issuer`` (the
+        body that issued it; a government for a 政府工作报告), ``doc_type`` (one of
+        :data:`DOC_TYPES`), ``year`` (the year reported on; the year a plan is for; the year a
+        work report is delivered; int or None), ``published`` (ISO date the text gives for
+        publication, issue or delivery, ``YYYY-MM`` when the day is masked; or None),
+        ``doc_number`` (发文字号).
     """
-    lines = _light_lines(raw_text)
-    head = lines[:_HEAD_LINES]
+    lines = _content_lines(raw_text)
+    labelled = _labelled(lines[:_HEAD_LINES])
+    head = [line for line in lines[:_HEAD_LINES] if not _is_field_line(line)]
     title, title_at = _title(head)
-    body = " ".join(lines[title_at + 1 : title_at + 4] if title_at >= 0 else lines[:3])
-    doc_type = _doc_type(title, body)
-    published = _published(lines)
+    opening = lines[:_OPENING_LINES] + [line for line in lines[_OPENING_LINES:]
+                                        if _TOP_HEADING.match(line) and len(line) <= 60]
+    doc_type = _doc_type(title, opening)
+    published = _published(lines, labelled)
+    issuer = _issuer(lines, head, title, title_at, labelled, doc_type)
     return {
         "title": title,
-        "issuer": _issuer(lines, title, title_at),
+        "issuer": issuer,
         "doc_type": doc_type,
-        "year": _year(title, body, lines, doc_type, published),
+        "year": _year(title, head, lines, doc_type, published),
         "published": published,
-        "doc_number": doc_number(head),
+        "doc_number": labelled.get("doc_number") or doc_number(lines[:_HEAD_LINES]),
     }
 
 
-def _light_lines(raw_text: str) -> list[str]:
-    # Local import: corpus imports this module.
-    from gongwen.corpus import _is_chrome, light_lines
+# --------------------------------------------------------------------------- lines
+
+
+def _content_lines(raw_text: str) -> list[str]:
+    """Non-empty lines, spaces made single, page furniture and breadcrumbs left out."""
+    # Local import: corpus imports this module (its loader calls extract).
+    from gongwen.corpus import is_furniture, light_lines
 
     out = []
-    for line, light in zip(raw_text.split("\n"), light_lines(raw_text), strict=True):
-        if _is_chrome(line):
+    for light in light_lines(raw_text):
+        if not light or is_furniture(light):
             continue
         light = re.sub(r"\s+", " ", light).replace("*", "").strip()
-        if light:
+        if light and not is_breadcrumb(light):
             out.append(light)
     return out
 
 
+@cache
+def _breadcrumb_re() -> re.Pattern:
+    starts = _alternation(_RULES["breadcrumb_starts"])
+    return re.compile(rf"^\s*(?:{starts})\s*(?:[:：>＞»›→/]|$)")
+
+
+def is_breadcrumb(line: str) -> bool:
+    """Whether ``line`` is a web page's breadcrumb (``首页 > 政务公开 > 工作报告``): it starts
+    with 首页/当前位置…, or is short parts joined by two or more separators (> » / …)."""
+    if _breadcrumb_re().match(line):
+        return True
+    parts = re.split("|".join(re.escape(s) for s in _RULES["breadcrumb_separators"]), line)
+    parts = [p.strip() for p in parts]
+    return len(parts) >= 3 and all(0 < len(p) <= 15 and "。" not in p for p in parts)
+
+
+@cache
+def _label_re() -> re.Pattern:
+    kinds = _RULES["labels"]
+    words = [w for kind in kinds.values() for w in kind]
+    # [ 发布日期 ] 2026-02-12 · 【来源】… · 发布时间：… · 发布机构 | 湖北省司法厅 | …
+    return re.compile(
+        rf"(?:^|(?<=[\s|｜\]】)）]))[\[【(（]?\s*(?P<label>{_alternation(words)})\s*"
+        rf"(?:[\]】)）]\s*[:：]?|[:：]|(?=\s*[|｜]))\s*[|｜]?\s*"
+    )
+
+
+_KIND_OF = {word: kind for kind, words in _RULES["labels"].items() for word in words}
+
+
+def _labelled(lines: list[str]) -> dict[str, str]:
+    """Values of the labelled fields of a web copy's head: the first value of each kind."""
+    found: dict[str, str] = {}
+    for line in lines:
+        matches = list(_label_re().finditer(line))
+        for match, after in zip(matches, [*matches[1:], None], strict=False):
+            value = line[match.end() : after.start() if after else len(line)]
+            value = re.split(r"\s*[|｜]\s*|\s{2,}", value.strip())[0].strip(" ：:")
+            kind = _KIND_OF[match.group("label")]
+            if value and kind not in found:
+                found[kind] = value
+    return found
+
+
+def _is_field_line(line: str) -> bool:
+    """A line of labelled fields (or a metadata table row), not a title or body line."""
+    match = _label_re().search(line)
+    return bool(match) and (match.start() == 0 or "|" in line or "｜" in line) and "。" not in line
+
+
+# --------------------------------------------------------------------------- title
+
+
+def _untagged(line: str) -> str:
+    for pattern in _TITLE_TAGS:
+        line = pattern.sub("", line)
+    return line.strip()
+
+
 def _is_title(line: str) -> bool:
-    if len(line) > 90 or "。" in line or line.endswith(("：", ":")):
+    if len(line) > 90 or len(line) < _RULES["title_min_chars"] or "。" in line:
         return False
-    if re.search(r"文件$|签发人|^(发布|信息来源)|^[（(]?此件", line) or _DOC_NUMBER.fullmatch(line):
+    if line.endswith(("：", ":", "，")) or re.search(r"文件$|签发人|^[（(]?此件|^[—\-－]", line):
+        return False
+    if _DOC_NUMBER.fullmatch(line) or _SPEECH.match(line):
         return False
     core = re.sub(r"[》”\s]+$", "", line)
     return bool(re.search(r"关于.+的", line) or _TITLE_END.search(core))
@@ -88,16 +197,28 @@ def _is_title(line: str) -> bool:
 
 def _title(head: list[str]) -> tuple[str | None, int]:
     for i, line in enumerate(head):
+        line = _untagged(line)
         candidate = line
         if line.count("《") > line.count("》") and i + 1 < len(head):
+            candidate = line + head[i + 1]
+        elif not _is_title(line) and i + 1 < len(head) and _split_title(line, head[i + 1]):
             candidate = line + head[i + 1]
         if not _is_title(candidate):
             continue
         # A web copy may put the issuer on the line above: 山东省某厅 / 2023年度……报告.
-        if i > 0 and "关于" not in candidate and _ORG_LINE.match(head[i - 1].replace(" ", "")):
+        if i > 0 and "关于" not in candidate and _ORG_LINE.match(head[i - 1].replace(" ", "")) \
+                and not _ORG_START.match(candidate):
             candidate = head[i - 1] + candidate
-        return _tidy_title(candidate), i + (candidate != line and "《" in line)
+        return _tidy_title(candidate), i + (candidate.endswith(head[i + 1]) if i + 1 < len(head) else 0)
     return None, -1
+
+
+def _split_title(line: str, following: str) -> bool:
+    # A long title printed over two lines: the first has no sentence mark and ends mid-phrase.
+    if _DOC_NUMBER.search(line) or _ORG_LINE.match(line.replace(" ", "")) or line.endswith("文件"):
+        return False
+    return (8 <= len(line) <= 40 and not re.search(r"[。：:，,；;、]", line + following)
+            and len(following) <= 30 and not _is_field_line(following) and not _SPEECH.match(following))
 
 
 def _tidy_title(title: str) -> str:
@@ -109,79 +230,151 @@ def _tidy_title(title: str) -> str:
     return out.strip()
 
 
-def _doc_type(title: str | None, body: str) -> str:
-    text = title or ""
-    if title and re.search(r"法治(政府)?建设.*(报告|情况)", title):
-        return "annual_report"
-    if not title and "法治政府建设" in body and re.search(r"报告如下|报告如下", body):
-        return "annual_report"
-    if re.search(r"印发|方案|通知|意见|规划|要点|办法|细则|计划", text):
-        return "plan_notice"
+# --------------------------------------------------------------------------- genre
+
+
+def _doc_type(title: str | None, opening: list[str]) -> str:
+    if title:
+        for genre, rules in _GENRES.items():
+            if any(p.search(title) for p in rules["title"]):
+                return genre
+    text = "\n".join(opening)
+    for genre, rules in _GENRES.items():
+        if any(all(p.search(text) for p in rule) for rule in rules["opening"]) and _opening_decides(genre, title):
+            return genre
     return "other"
 
 
-def _issuer(lines: list[str], title: str | None, title_at: int) -> str | None:
-    candidates: list[str] = []
-    for i, line in enumerate(lines[:6]):
-        # 发文机关标志: "XX文件", possibly with a joint issuer on the next line.
-        match = re.fullmatch(r"(.+?)\s*文件", line)
-        if match:
-            candidates = [match.group(1).replace(" ", "")]
-            if i + 1 < len(lines) and _ORG_LINE.match(lines[i + 1].replace(" ", "")):
-                candidates.append(lines[i + 1].replace(" ", ""))
-            break
+def _opening_decides(genre: str, title: str | None) -> bool:
+    # The opening decides when there is no title, or the title names no other genre: a
+    # 政府工作报告 or an annual report may sit under a page title of its own.
+    if not title:
+        return True
+    return not any(p.search(title) for g, rules in _GENRES.items() if g != genre for p in rules["title"])
+
+
+# --------------------------------------------------------------------------- issuer
+
+
+def _issuer(lines, head, title, title_at, labelled, doc_type) -> str | None:
+    candidates = _issuer_mark(lines[:6])
+    if not candidates and doc_type == "work_report":
+        candidates = _government_of_meeting(lines[:_OPENING_LINES])
     if not candidates and title:
         prefix = title.split("关于")[0] if "关于" in title else title
-        candidates = [p for p in re.split(r"[ 、]", prefix) if p]
-        candidates = [_org_prefix(p) for p in candidates]
-        candidates = [c for c in candidates if c]
+        candidates = [c for c in (_org_prefix(p) for p in re.split(r"[ 、]", prefix) if p) if c]
+    if not candidates and _org_value(labelled.get("issuer")):
+        candidates = [_org_value(labelled["issuer"])]
     if not candidates:
-        for line in lines[: max(title_at, 0) + 1][:3]:
+        for line in head[: max(title_at, 0) + 1][:3]:
             if _ORG_LINE.match(line.replace(" ", "")):
                 candidates = [line.replace(" ", "")]
                 break
     if not candidates:
-        sources = [m.group(1) for line in lines[:8] for m in _SOURCE.finditer(line)]
-        candidates = [s for s in sources if _ORG_LINE.match(s)][-1:]
+        candidates = _body_subject(lines[max(title_at, 0) : _OPENING_LINES])
+    if not candidates and _org_value(labelled.get("source")):
+        candidates = [_org_value(labelled["source"])]
     if not candidates:
         candidates = _signature(lines)
     # A party group signs with its department: the department is the issuer analysts compare.
     government = [c for c in candidates if not re.search(r"^中共|党组$|党委$", c)]
     chosen = (government or candidates or [None])[0]
-    return chosen
+    return _completed(chosen, lines[:_OPENING_LINES]) if chosen else None
+
+
+def _issuer_mark(lines: list[str]) -> list[str]:
+    # 发文机关标志: "XX文件", possibly with a joint issuer on the next line.
+    for i, line in enumerate(lines):
+        match = re.fullmatch(r"(.+?)\s*文件", line)
+        if match and len(match.group(1)) >= 3:
+            found = [match.group(1).replace(" ", "")]
+            if i + 1 < len(lines) and _ORG_LINE.match(lines[i + 1].replace(" ", "")):
+                found.append(lines[i + 1].replace(" ", ""))
+            return found
+    return []
+
+
+def _government_of_meeting(lines: list[str]) -> list[str]:
+    """A 政府工作报告 is the report of the government of the place whose congress heard it."""
+    for line in lines:
+        match = _CONGRESS.search(line)
+        if match:
+            return [f"{match.group('place')}人民政府"]
+    for line in lines:
+        match = re.search(rf"我代表(?P<org>[{_CJK}]{{0,15}}?人民政府)", line)
+        if match:
+            return [match.group("org")]
+    return []
+
+
+def _org_value(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.replace(" ", "")
+    return value if _ORG_LINE.match(value) and not re.search(r"网$|报$|日报|新闻|本站|本网", value) else None
 
 
 def _org_prefix(text: str) -> str | None:
-    match = re.match(rf"^(?:中共)?[\u4e00-\u9fff]{{2,30}}?{_ORG_SUFFIX}", text)
-    if not match:
-        return None
-    org = match.group(0)
-    # Take the longest organisation name the prefix holds (工业和信息化厅, not 工业和信息化厅...).
-    longer = re.match(rf"^(?:中共)?[\u4e00-\u9fff]{{2,30}}{_ORG_SUFFIX}", text)
-    if longer and not re.search(r"\d|年", longer.group(0)):
-        org = longer.group(0)
-    return org
+    # The whole prefix when it is one name (…开发区管委会, not …管委), else the shortest name it
+    # starts with (山东省工业和信息化厅 of 山东省工业和信息化厅2023年度…).
+    whole = _ORG_WHOLE.fullmatch(text)
+    if whole:
+        return whole.group(0)
+    match = _ORG_START.match(text)
+    return match.group(0) if match else None
+
+
+def _body_subject(lines: list[str]) -> list[str]:
+    """The issuer named as the subject of the body's first sentences, or of ``…关于…的报告``."""
+    for line in lines[:12]:
+        if _is_field_line(line):
+            continue
+        for sentence in re.split(r"(?<=[。；！？])", line)[:2]:
+            match = _SUBJECT.match(sentence.strip()) or _REPORT_OF.search(sentence)
+            if match and not re.search(r"\d|年|我|本|^(?:现将|根据|按照|为|在|对|经)", match.group("org")):
+                return [match.group("org")]
+    return []
 
 
 def _signature(lines: list[str]) -> list[str]:
     # 发文机关署名: an organisation line directly above the date at the end of the document.
-    for i in range(len(lines) - 1, 0, -1):
+    for i in range(len(lines) - 1, max(len(lines) - 15, 0), -1):
         if _date_in(lines[i]) and _ORG_LINE.match(lines[i - 1].replace(" ", "")):
             return [lines[i - 1].replace(" ", "")]
     return []
 
 
-def _published(lines: list[str]) -> str | None:
-    for line in lines[:10]:
-        match = _PUBLISHED.search(line)
-        if match:
-            date = _date_in(match.group(1))
+def _completed(issuer: str, opening: list[str]) -> str:
+    """An issuer the text abbreviates (省人民政府) with its place, when the opening names it
+    once in full (湖北省人民政府, 湖北省第十四届人民代表大会)."""
+    if not issuer.startswith(_LEVEL_WORDS) or issuer.startswith(("省委", "市委", "县委")):
+        return issuer
+    level, rest = issuer[0], issuer[1:]
+    text = "\n".join(opening)
+    full = re.search(rf"((?:(?![现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,8}}?{level}){re.escape(rest)}", text)
+    if full:
+        return full.group(1) + rest
+    return issuer
+
+
+# --------------------------------------------------------------------------- dates and year
+
+
+def _published(lines: list[str], labelled: dict[str, str]) -> str | None:
+    if labelled.get("date"):
+        date = _date_in(labelled["date"])
+        if date:
+            return date
+    for line in lines[:_OPENING_LINES]:
+        speech = _SPEECH.match(line)
+        if speech:
+            date = _date_in(speech.group(1))
             if date:
                 return date
     # 成文日期: a line that is a date and nothing else; then 印发日期 in the 版记.
     for line in lines:
         date = _date_in(line)
-        if date and re.fullmatch(r"[\d〇○零一二三四五六七八九十年月日./\-\s]+", line):
+        if date and re.fullmatch(r"[\d〇○零OＯ一二三四五六七八九十年月日./\-\s]+", line):
             return date
     for line in reversed(lines):
         if line.endswith("印发"):
@@ -199,6 +392,9 @@ def _date_in(text: str) -> str | None:
     if match:
         year = "".join(str(_CN_DIGITS[c]) for c in match.group(1))
         return normalize_date(year, _cn_small(match.group(2)), _cn_small(match.group(3)))
+    match = _DATE_MONTH.search(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
     return None
 
 
@@ -237,19 +433,28 @@ def _inside_parentheses(line: str, at: int) -> bool:
     return before.count("（") > before.count("）") or before.count("(") > before.count(")")
 
 
-def _year(title, body, lines, doc_type, published) -> int | None:
-    for text in (title or "", body):
-        text = _PERIOD.sub("", _BRACKETED.sub("", text))
-        match = _YEAR.search(text)
-        if match:
-            return int(match.group(1))
-    for line in lines:
-        text = _PERIOD.sub("", _BRACKETED.sub("", line))
-        match = _YEAR.search(text)
-        if match:
-            return int(match.group(1))
-    if published:
-        year = int(published[:4])
+def _year(title, head, lines, doc_type, published) -> int | None:
+    published_year = int(published[:4]) if published else None
+    title_year = _first_year(title or "")
+    if doc_type == "work_report":
+        # Delivered in the year it plans for; its body opens on the year before (2025年工作回顾).
+        return title_year or published_year or _first_year(" ".join(head))
+    if title_year:
+        return title_year
+    if doc_type in ("plan_notice", "regulation") and published_year:
+        return published_year
+    for line in lines[:_OPENING_LINES]:
+        if _SPEECH.match(line) or _is_field_line(line):
+            continue
+        year = _first_year(line)
+        if year:
+            return year
+    if published_year:
         # An annual report is published in the year after the one it reports on.
-        return year - 1 if doc_type == "annual_report" else year
+        return published_year - 1 if doc_type == "annual_report" else published_year
     return None
+
+
+def _first_year(text: str) -> int | None:
+    match = _YEAR.search(_PERIOD.sub("", _BRACKETED.sub("", text)))
+    return int(match.group(1)) if match else None

@@ -23,7 +23,7 @@ let a title run over a line break; page chrome never becomes a heading.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
 
@@ -74,7 +74,8 @@ _E = _RULES["elements"]
 #: Element names, in the order of the elements table.
 ELEMENTS: tuple[str, ...] = tuple(_E["order"])
 
-_CN = r"(?:[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
+_CN = (r"(?:[一二三四五六七八九]?百(?:零[一二三四五六七八九]|[一二三四五六七八九]?十[一二三四五六七八九]?)?"
+       r"|[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])")
 _DATE = (r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
          r"|[〇○零O一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日)")
 
@@ -83,7 +84,22 @@ def _compile(pattern: str, flags: int = 0) -> re.Pattern:
     return re.compile(pattern.replace("{cn}", _CN).replace("{date}", _DATE), flags)
 
 
-_HEADINGS = [(family["level"], _compile(family["pattern"])) for family in _O["headings"]]
+@dataclass(frozen=True)
+class _Family:
+    """A family of heading markers (一、, （一）, 第一章 …)."""
+
+    rank: int  # place in the order of all families, statute families first
+    level: int | None  # level in a report without statute families; None for a statute family
+    path: str  # how its number is written in paths
+    arabic: bool
+    pattern: re.Pattern
+
+
+_FAMILIES = [
+    *(_Family(rank, None, f["path"], False, _compile(f["pattern"])) for rank, f in enumerate(_O["statute"])),
+    *(_Family(len(_O["statute"]) + k, f["level"], f["path"], bool(f.get("arabic")), _compile(f["pattern"]))
+      for k, f in enumerate(_O["headings"])),
+]
 _ENUM = _compile(_O["enum"])
 _ENUM_AFTER = _compile(_O["enum_after"])
 _TITLE_END = _O["title_end"]
@@ -98,11 +114,20 @@ _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 
 
 
 def _cn_number(text: str) -> int:
-    """一 … 九十九 as an int."""
+    """一 … 九百九十九 as an int."""
+    hundreds = 0
+    if "百" in text:
+        head, _, text = text.partition("百")
+        hundreds = _CN_DIGIT.get(head, 1) * 100
+        text = text.lstrip("零")
+        if not text:
+            return hundreds
+        if "十" not in text:
+            return hundreds + _CN_DIGIT[text]
     if "十" not in text:
-        return _CN_DIGIT[text]
+        return hundreds + _CN_DIGIT[text]
     tens, _, ones = text.partition("十")
-    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+    return hundreds + (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
 
 
 # --------------------------------------------------------------------------- paragraphs
@@ -161,6 +186,7 @@ class _Paragraph:
 class _Heading:
     level: int
     number: int | None  # None for an unnumbered heading
+    family: _Family | None  # None for an unnumbered heading
     numeral: str  # the number as written (一, 12); empty when unnumbered
     marker: str
     title: str
@@ -174,30 +200,32 @@ class _Analysis:
     chains: tuple[tuple[str, str, int | None], ...]
 
 
-def _match_marker(text: str) -> tuple[int, str, str, int] | None:
-    """``(level, numeral, marker, end)`` when ``text`` opens with a heading marker."""
-    for level, pattern in _HEADINGS:
-        match = pattern.match(text)
+def _match_marker(text: str) -> tuple[_Family, str, str, int] | None:
+    """``(family, numeral, marker, end)`` when ``text`` opens with a heading marker."""
+    for family in _FAMILIES:
+        match = family.pattern.match(text)
         if match:
             marker = _SPACES.sub("", match.group(0))
-            return level, match.group("num"), marker, match.end()
+            return family, match.group("num"), marker, match.end()
     return None
 
 
-def _number(level: int, numeral: str) -> int:
-    return int(numeral) if level in (3, 4) else _cn_number(numeral)
+def _number(family: _Family, numeral: str) -> int:
+    return int(numeral) if family.arabic else _cn_number(numeral)
 
 
 def _path_element(heading: _Heading) -> str:
-    if heading.number is None:
+    if heading.family is None:
         return heading.title
-    if heading.level == 2:
-        return f"（{heading.numeral}）"
-    if heading.level == 4:
-        return f"（{int(heading.numeral)}）"
-    if heading.level == 3:
-        return str(int(heading.numeral))
-    return heading.numeral
+    return heading.family.path.format(num=int(heading.numeral) if heading.family.arabic else heading.numeral)
+
+
+def _levels(families: set[_Family]) -> dict[_Family, int]:
+    """Level of each family a report uses: the GB/T 9704 levels, or, in a report with chapters
+    or articles, the family's rank among those it uses."""
+    if all(f.level is not None for f in families):
+        return {f: f.level for f in families}
+    return {f: k for k, f in enumerate(sorted(families, key=lambda f: f.rank), start=1)}
 
 
 def _trim(title: str, extra: str = "") -> str:
@@ -242,7 +270,7 @@ def _find_headings(paragraphs: list[_Paragraph]) -> tuple[dict[int, _Heading], s
         found = _match_marker(paragraph.text)
         if found is None:
             continue
-        level, numeral, marker, end = found
+        family, numeral, marker, end = found
         start = end + (len(paragraph.text[end:]) - len(paragraph.text[end:].lstrip()))
         title, title_end = _heading_title(paragraph, start)
         # A title cut at its 。 is complete: the next short line (a signature, say) is not its second half.
@@ -252,8 +280,9 @@ def _find_headings(paragraphs: list[_Paragraph]) -> tuple[dict[int, _Heading], s
         if follower is not None:
             title = _trim(title + follower)
             consumed.add(i + 1)
-        headings[i] = _Heading(level, _number(level, numeral), numeral, marker, title, title_end)
-    return headings, consumed
+        headings[i] = _Heading(0, _number(family, numeral), family, numeral, marker, title, title_end)
+    levels = _levels({h.family for h in headings.values()})
+    return {i: replace(h, level=levels[h.family]) for i, h in headings.items()}, consumed
 
 
 def _title_follower(paragraphs: list[_Paragraph], i: int, title: str, *, single_line: bool) -> str | None:
@@ -296,7 +325,7 @@ def _find_unnumbered(paragraphs: list[_Paragraph], headings: dict[int, _Heading]
         before = [headings[j].number for j in order if j < i and headings[j].level == level]
         after = [headings[j].number for j in order if j > i and headings[j].level == level]
         if before and after and after[0] == before[-1] + 2:
-            found[i] = _Heading(level, None, "", "", text, len(text))
+            found[i] = _Heading(level, None, None, "", "", text, len(text))
     return found
 
 
