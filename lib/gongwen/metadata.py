@@ -44,9 +44,9 @@ def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_ORG_SUFFIX = f"(?:{_alternation(_RULES['org_suffixes'])})"
+_ORG_SUFFIX = f"(?:{_alternation(_RULES['org_suffixes'])})(?!{_RULES['not_org_after']})"
 _ORG_LINE = re.compile(rf"^(?:中共)?[{_CJK}（）()]{{2,40}}?{_ORG_SUFFIX}$")
-_ORG_START = re.compile(rf"^(?:中共)?[{_CJK}]{{2,30}}?{_ORG_SUFFIX}")
+_ORG_START = re.compile(rf"^(?:中共)?[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX}")
 _ORG_WHOLE = re.compile(rf"(?:中共)?[{_CJK}（）()]{{2,40}}{_ORG_SUFFIX}")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号"
@@ -64,9 +64,11 @@ _BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕")
 _SPEECH = re.compile(r"^[—\-－─]{0,4}\s*(.{4,20}?日)\s*在.{2,60}(?:会议|大会|会)上")
 _CONGRESS = re.compile(_RULES["congress"])
 _SUBJECT = re.compile(
-    rf"^(?:(?:19|20)\d{{2}}\s*年(?:度|以来|来)?\s*[，,、]?\s*)?(?:一年来\s*[，,]\s*)?(?P<org>(?:中共)?[{_CJK}]{{2,30}}?"
+    rf"^(?:(?:19|20)\d{{2}}\s*年(?:度|以来|来)?|一年来)\s*[，,、]?\s*(?P<org>(?:中共)?[{_CJK}（）()]{{2,30}}?"
     rf"{_ORG_SUFFIX})(?={_RULES['subject_followers']})"
 )
+# …现将县人民政府2022年法治政府建设工作情况报告如下 / 现将市人社局2021年…报告予以公开
+_REPORTING = re.compile(rf"现将(?P<org>[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX})(?:(?:19|20)\d{{2}}|[{_CJK}]{{0,8}}年度?)")
 _REPORT_OF = re.compile(rf"(?P<org>(?:中共)?[{_CJK}]{{2,30}}?{_ORG_SUFFIX})关于.{{2,60}}的(?:报告|情况)")
 _GENRES = {
     genre: {"title": [re.compile(p) for p in rules.get("title", [])],
@@ -74,7 +76,11 @@ _GENRES = {
     for genre, rules in _RULES["genres"].items()
 }
 _TOP_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、")
+# A heading's marker: a line opening with one is a section of the text, never its title.
+_HEADING_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
+                             r"|\d{1,2}\s*[、．]|第[一二三四五六七八九十百]+[章节条编])")
 _LEVEL_WORDS = tuple(_RULES["abbreviated_levels"])
+_NOT_ORG = re.compile(_RULES["not_org"])
 
 
 def extract(raw_text: str) -> dict:
@@ -88,12 +94,15 @@ def extract(raw_text: str) -> dict:
         publication, issue or delivery, ``YYYY-MM`` when the day is masked; or None),
         ``doc_number`` (发文字号).
     """
-    lines = _content_lines(raw_text)
+    lines, crumbs = _content_lines(raw_text)
     labelled = _labelled(lines[:_HEAD_LINES])
     head = [line for line in lines[:_HEAD_LINES] if not _is_field_line(line)]
     title, title_at = _title(head)
-    opening = lines[:_OPENING_LINES] + [line for line in lines[_OPENING_LINES:]
-                                        if _TOP_HEADING.match(line) and len(line) <= 60]
+    if _is_title(_untagged(labelled.get("title", ""))):
+        title = _tidy_title(_untagged(labelled["title"]))
+    # the breadcrumb names the site's section (…> 法治政府建设年度报告 > 2024年度): genre evidence
+    opening = crumbs + lines[:_OPENING_LINES] + [line for line in lines[_OPENING_LINES:]
+                                                 if _TOP_HEADING.match(line) and len(line) <= 60]
     doc_type = _doc_type(title, opening)
     published = _published(lines, labelled)
     issuer = _issuer(lines, head, title, title_at, labelled, doc_type)
@@ -103,32 +112,37 @@ def extract(raw_text: str) -> dict:
         "doc_type": doc_type,
         "year": _year(title, head, lines, doc_type, published),
         "published": published,
-        "doc_number": labelled.get("doc_number") or doc_number(lines[:_HEAD_LINES]),
+        "doc_number": doc_number([labelled.get("doc_number", "")]) or doc_number(lines[:_HEAD_LINES]),
     }
 
 
 # --------------------------------------------------------------------------- lines
 
 
-def _content_lines(raw_text: str) -> list[str]:
-    """Non-empty lines, spaces made single, page furniture and breadcrumbs left out."""
+def _content_lines(raw_text: str) -> tuple[list[str], list[str]]:
+    """Non-empty lines, spaces made single, page furniture and breadcrumbs left out; and the
+    breadcrumbs."""
     # Local import: corpus imports this module (its loader calls extract).
     from gongwen.corpus import is_furniture, light_lines
 
-    out = []
+    out, crumbs = [], []
     for light in light_lines(raw_text):
-        if not light or is_furniture(light):
+        if not light:
+            continue
+        if is_breadcrumb(light):
+            crumbs.append(light)
+            continue
+        if is_furniture(light):
             continue
         light = re.sub(r"\s+", " ", light).replace("*", "").strip()
-        if light and not is_breadcrumb(light):
+        if light:
             out.append(light)
-    return out
+    return out, crumbs
 
 
 @cache
 def _breadcrumb_re() -> re.Pattern:
-    starts = _alternation(_RULES["breadcrumb_starts"])
-    return re.compile(rf"^\s*(?:{starts})\s*(?:[:：>＞»›→/]|$)")
+    return re.compile(rf"^\s*{_RULES['breadcrumb_start']}\s*(?:[:：>＞»›→/]|$)")
 
 
 def is_breadcrumb(line: str) -> bool:
@@ -141,29 +155,56 @@ def is_breadcrumb(line: str) -> bool:
     return len(parts) >= 3 and all(0 < len(p) <= 15 and "。" not in p for p in parts)
 
 
+def _spaced(word: str) -> str:
+    # 索 引 号, 文    号: metadata tables pad their labels with spaces
+    return r"\s*".join(re.escape(ch) for ch in word)
+
+
 @cache
 def _label_re() -> re.Pattern:
     kinds = _RULES["labels"]
-    words = [w for kind in kinds.values() for w in kind]
-    # [ 发布日期 ] 2026-02-12 · 【来源】… · 发布时间：… · 发布机构 | 湖北省司法厅 | …
+    words = sorted((w for kind in kinds.values() for w in kind), key=len, reverse=True)
+    label = "|".join(_spaced(w) for w in words)
+    # [ 发布日期 ] 2026-02-12 · 【来源】… · 发布时间：… · 发布机构 | 湖北省司法厅 | … · in a table
+    # row flattened to one line, label and value apart by spaces: 发布机构 湖北省司法厅 发文日期 …
     return re.compile(
-        rf"(?:^|(?<=[\s|｜\]】)）]))[\[【(（]?\s*(?P<label>{_alternation(words)})\s*"
-        rf"(?:[\]】)）]\s*[:：]?|[:：]|(?=\s*[|｜]))\s*[|｜]?\s*"
+        rf"(?:^|(?<=[\s|｜\]】)）]))[\[【(（]?\s*(?P<label>{label})\s*"
+        rf"(?:[\]】)）]\s*[:：]?|[:：]|(?=\s*[|｜])|(?P<bare>\s(?=\S))|(?=\s*$))\s*[|｜]?\s*"
     )
+
+
+@cache
+def _trailing_label_re() -> re.Pattern:
+    words = sorted((w for kind in _RULES["labels"].values() for w in kind), key=len, reverse=True)
+    return re.compile(rf"(?:{'|'.join(_spaced(w) for w in words)})\s*$")
 
 
 _KIND_OF = {word: kind for kind, words in _RULES["labels"].items() for word in words}
 
 
+def _label_kind(label: str) -> str:
+    return _KIND_OF[re.sub(r"\s+", "", label)]
+
+
 def _labelled(lines: list[str]) -> dict[str, str]:
     """Values of the labelled fields of a web copy's head: the first value of each kind."""
     found: dict[str, str] = {}
-    for line in lines:
+    for i, line in enumerate(lines):
+        alone = _label_re().fullmatch(line.strip() + " ")
+        if alone and i + 1 < len(lines):
+            # a table printed one cell a line: 标题 / 高青县人民政府关于…的通知 / 发文字号 / 高政发〔2021〕1号
+            value = _trailing_label_re().sub("", lines[i + 1]).strip()
+            kind = _label_kind(alone.group("label"))
+            if value and not _label_re().fullmatch(lines[i + 1].strip() + " ") and kind not in found:
+                found[kind] = value
+            continue
         matches = list(_label_re().finditer(line))
+        if len(matches) == 1 and matches[0].group("bare") is not None:
+            continue  # one word and a space is prose (日期 …), not a table row: a row has several labels
         for match, after in zip(matches, [*matches[1:], None], strict=False):
             value = line[match.end() : after.start() if after else len(line)]
             value = re.split(r"\s*[|｜]\s*|\s{2,}", value.strip())[0].strip(" ：:")
-            kind = _KIND_OF[match.group("label")]
+            kind = _label_kind(match.group("label"))
             if value and kind not in found:
                 found[kind] = value
     return found
@@ -171,8 +212,14 @@ def _labelled(lines: list[str]) -> dict[str, str]:
 
 def _is_field_line(line: str) -> bool:
     """A line of labelled fields (or a metadata table row), not a title or body line."""
-    match = _label_re().search(line)
-    return bool(match) and (match.start() == 0 or "|" in line or "｜" in line) and "。" not in line
+    matches = list(_label_re().finditer(line))
+    if not matches or "。" in line:
+        return False
+    if len(matches) == 1 and matches[0].group("bare") is not None:
+        return False
+    if matches[-1].end() == len(line) and matches[-1].start() > 0 and len(matches) == 1:
+        return False  # 高青县人民政府关于…的通知发文机关: a value glued to the next cell's label
+    return matches[0].start() == 0 or "|" in line or "｜" in line
 
 
 # --------------------------------------------------------------------------- title
@@ -189,7 +236,7 @@ def _is_title(line: str) -> bool:
         return False
     if line.endswith(("：", ":", "，")) or re.search(r"文件$|签发人|^[（(]?此件|^[—\-－]", line):
         return False
-    if _DOC_NUMBER.fullmatch(line) or _SPEECH.match(line):
+    if _DOC_NUMBER.fullmatch(line) or _SPEECH.match(line) or _HEADING_MARKER.match(line):
         return False
     core = re.sub(r"[》”\s]+$", "", line)
     return bool(re.search(r"关于.+的", line) or _TITLE_END.search(core))
@@ -216,6 +263,8 @@ def _title(head: list[str]) -> tuple[str | None, int]:
 def _split_title(line: str, following: str) -> bool:
     # A long title printed over two lines: the first has no sentence mark and ends mid-phrase.
     if _DOC_NUMBER.search(line) or _ORG_LINE.match(line.replace(" ", "")) or line.endswith("文件"):
+        return False
+    if (_is_title(_untagged(following)) and "关于" not in line) or _HEADING_MARKER.match(line) or _date_in(line):
         return False
     return (8 <= len(line) <= 40 and not re.search(r"[。：:，,；;、]", line + following)
             and len(following) <= 30 and not _is_field_line(following) and not _SPEECH.match(following))
@@ -286,7 +335,7 @@ def _issuer_mark(lines: list[str]) -> list[str]:
     # 发文机关标志: "XX文件", possibly with a joint issuer on the next line.
     for i, line in enumerate(lines):
         match = re.fullmatch(r"(.+?)\s*文件", line)
-        if match and len(match.group(1)) >= 3:
+        if match and len(match.group(1)) >= 3 and not re.search(r"[:：|\d]", match.group(1)):
             found = [match.group(1).replace(" ", "")]
             if i + 1 < len(lines) and _ORG_LINE.match(lines[i + 1].replace(" ", "")):
                 found.append(lines[i + 1].replace(" ", ""))
@@ -317,11 +366,11 @@ def _org_value(value: str | None) -> str | None:
 def _org_prefix(text: str) -> str | None:
     # The whole prefix when it is one name (…开发区管委会, not …管委), else the shortest name it
     # starts with (山东省工业和信息化厅 of 山东省工业和信息化厅2023年度…).
-    whole = _ORG_WHOLE.fullmatch(text)
+    whole = _ORG_WHOLE.fullmatch(re.split(r"\d|关于|[〇○零]{1}[一二〇○零]{3}年", text)[0])
     if whole:
         return whole.group(0)
     match = _ORG_START.match(text)
-    return match.group(0) if match else None
+    return match.group(0) if match and not _NOT_ORG.search(match.group(0)) else None
 
 
 def _body_subject(lines: list[str]) -> list[str]:
@@ -330,7 +379,7 @@ def _body_subject(lines: list[str]) -> list[str]:
         if _is_field_line(line):
             continue
         for sentence in re.split(r"(?<=[。；！？])", line)[:2]:
-            match = _SUBJECT.match(sentence.strip()) or _REPORT_OF.search(sentence)
+            match = _SUBJECT.match(sentence.strip()) or _REPORT_OF.search(sentence) or _REPORTING.search(sentence)
             if match and not re.search(r"\d|年|我|本|^(?:现将|根据|按照|为|在|对|经)", match.group("org")):
                 return [match.group("org")]
     return []
@@ -351,7 +400,8 @@ def _completed(issuer: str, opening: list[str]) -> str:
         return issuer
     level, rest = issuer[0], issuer[1:]
     text = "\n".join(opening)
-    full = re.search(rf"((?:(?![现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,8}}?{level}){re.escape(rest)}", text)
+    full = re.search(rf"(?<![{_CJK}])((?:(?![年度月日现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,6}}?{level})"
+                     rf"{re.escape(rest)}", text)
     if full:
         return full.group(1) + rest
     return issuer
