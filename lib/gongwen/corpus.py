@@ -677,7 +677,7 @@ _TYPE_SHORT = {"annual_report": "年度报告", "work_report": "工作报告", "
 def _labels(docs: pd.DataFrame) -> list[str]:
     """Short names, unique whatever metadata is missing or shared.
 
-    ``{issuer}{year}{type}`` when the issuer is known, else ``{doc_id}{year}{type}`` (the file's
+    ``{issuer}{year}{type}`` when the issuer is known, else ``{doc_id}·{year}{type}`` (the file's
     own name says more than "issuer unknown"); reports sharing a name get their ``doc_id``
     after it, and any name still shared (files ``a.txt`` and ``a.md``) a running number.
     """
@@ -689,7 +689,8 @@ def _labels(docs: pd.DataFrame) -> list[str]:
             continue
         has_issuer = isinstance(issuer, str) and issuer.strip()
         year = f"{int(year)}" if pd.notna(year) else ""
-        base = f"{issuer.strip() if has_issuer else doc_id}{year}{_TYPE_SHORT.get(doc_type, '')}"
+        kind = f"{year}{_TYPE_SHORT.get(doc_type, '')}"
+        base = f"{issuer.strip()}{kind}" if has_issuer else f"{doc_id}·{kind}" if kind else doc_id
         names.append((base, base if has_issuer else None))
     counts = Counter(base for base, _ in names)
     labels = [

@@ -63,9 +63,13 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年?
 _BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕")
 _SPEECH = re.compile(r"^[—\-－─]{0,4}\s*(.{4,20}?日)\s*在.{2,60}(?:会议|大会|会)上")
 _CONGRESS = re.compile(_RULES["congress"])
+_SUBJECT_START = r"^(?:(?:19|20)\d{2}\s*年(?:度|以来|来)?|一年来)\s*[，,、]?\s*"
 _SUBJECT = re.compile(
-    rf"^(?:(?:19|20)\d{{2}}\s*年(?:度|以来|来)?|一年来)\s*[，,、]?\s*(?P<org>(?:中共)?[{_CJK}（）()]{{2,30}}?"
-    rf"{_ORG_SUFFIX})(?={_RULES['subject_followers']})"
+    rf"{_SUBJECT_START}(?P<org>(?:中共)?[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX})(?={_RULES['subject_followers']})"
+)
+# …or a place standing for its government or office: 2021年，虹桥街道坚持…
+_PLACE_SUBJECT = re.compile(
+    rf"{_SUBJECT_START}(?P<org>[{_CJK}（）()]{{2,20}}?{_RULES['place_suffix']})(?={_RULES['subject_followers']})"
 )
 # …现将县人民政府2022年法治政府建设工作情况报告如下 / 现将市人社局2021年…报告予以公开
 _REPORTING = re.compile(rf"现将(?P<org>[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX})(?:(?:19|20)\d{{2}}|[{_CJK}]{{0,8}}年度?)")
@@ -126,18 +130,41 @@ def _content_lines(raw_text: str) -> tuple[list[str], list[str]]:
     from gongwen.corpus import is_furniture, light_lines
 
     out, crumbs = [], []
+    gap = False
     for light in light_lines(raw_text):
         if not light:
+            gap = True
             continue
         if is_breadcrumb(light):
             crumbs.append(light)
+            gap = True
             continue
         if is_furniture(light):
+            gap = True
             continue
         light = re.sub(r"\s+", " ", light).replace("*", "").strip()
         if light:
-            out.append(light)
+            out.append(_Line(light, gap, len(out)))
+            gap = False
     return out, crumbs
+
+
+class _Line(str):
+    """A content line that knows whether a blank or furniture line stood above it."""
+
+    after_gap: bool
+    index: int  # place among the content lines
+
+    def __new__(cls, text: str, after_gap: bool, index: int):
+        line = super().__new__(cls, text)
+        line.after_gap, line.index = after_gap, index
+        return line
+
+
+def _right_above(line: str, above: str) -> bool:
+    """Whether ``above`` stands directly above ``line`` in the text, with no blank line between."""
+    return (isinstance(line, _Line) and isinstance(above, _Line) and not line.after_gap
+            and line.index == above.index + 1)
 
 
 @cache
@@ -182,10 +209,6 @@ def _trailing_label_re() -> re.Pattern:
 _KIND_OF = {word: kind for kind, words in _RULES["labels"].items() for word in words}
 
 
-def _label_kind(label: str) -> str:
-    return _KIND_OF[re.sub(r"\s+", "", label)]
-
-
 def _labelled(lines: list[str]) -> dict[str, str]:
     """Values of the labelled fields of a web copy's head: the first value of each kind."""
     found: dict[str, str] = {}
@@ -194,9 +217,8 @@ def _labelled(lines: list[str]) -> dict[str, str]:
         if alone and i + 1 < len(lines):
             # a table printed one cell a line: 标题 / 高青县人民政府关于…的通知 / 发文字号 / 高政发〔2021〕1号
             value = _trailing_label_re().sub("", lines[i + 1]).strip()
-            kind = _label_kind(alone.group("label"))
-            if value and not _label_re().fullmatch(lines[i + 1].strip() + " ") and kind not in found:
-                found[kind] = value
+            if not _label_re().fullmatch(lines[i + 1].strip() + " "):
+                _keep(found, alone.group("label"), value)
             continue
         matches = list(_label_re().finditer(line))
         if len(matches) == 1 and matches[0].group("bare") is not None:
@@ -204,10 +226,24 @@ def _labelled(lines: list[str]) -> dict[str, str]:
         for match, after in zip(matches, [*matches[1:], None], strict=False):
             value = line[match.end() : after.start() if after else len(line)]
             value = re.split(r"\s*[|｜]\s*|\s{2,}", value.strip())[0].strip(" ：:")
-            kind = _label_kind(match.group("label"))
-            if value and kind not in found:
-                found[kind] = value
+            _keep(found, match.group("label"), value)
     return found
+
+
+_DATE_RANK = {re.sub(r"\s+", "", w): k for k, w in enumerate(_RULES["labels"]["date"])}
+
+
+def _keep(found: dict[str, str], label: str, value: str) -> None:
+    """Keep the first value of each kind; of dates, the one whose label comes first in the list."""
+    label = re.sub(r"\s+", "", label)
+    kind = _KIND_OF[label]
+    if not value:
+        return
+    if kind == "date":
+        if "date" not in found or _DATE_RANK[label] < found["_date_rank"]:
+            found["date"], found["_date_rank"] = value, _DATE_RANK[label]
+    elif kind not in found:
+        found[kind] = value
 
 
 def _is_field_line(line: str) -> bool:
@@ -252,9 +288,10 @@ def _title(head: list[str]) -> tuple[str | None, int]:
             candidate = line + head[i + 1]
         if not _is_title(candidate):
             continue
-        # A web copy may put the issuer on the line above: 山东省某厅 / 2023年度……报告.
-        if i > 0 and "关于" not in candidate and _ORG_LINE.match(head[i - 1].replace(" ", "")) \
-                and not _ORG_START.match(candidate):
+        # The issuer may stand on the line right above: 山东省某厅 / 2023年度……报告, 某某委员会 /
+        # 关于……的报告 (not a site's banner with a gap below it).
+        if i > 0 and _ORG_LINE.match(head[i - 1].replace(" ", "")) and not _ORG_START.match(candidate) \
+                and _right_above(head[i], head[i - 1]):
             candidate = head[i - 1] + candidate
         return _tidy_title(candidate), i + (candidate.endswith(head[i + 1]) if i + 1 < len(head) else 0)
     return None, -1
@@ -375,13 +412,15 @@ def _org_prefix(text: str) -> str | None:
 
 def _body_subject(lines: list[str]) -> list[str]:
     """The issuer named as the subject of the body's first sentences, or of ``…关于…的报告``."""
-    for line in lines[:12]:
-        if _is_field_line(line):
-            continue
-        for sentence in re.split(r"(?<=[。；！？])", line)[:2]:
-            match = _SUBJECT.match(sentence.strip()) or _REPORT_OF.search(sentence) or _REPORTING.search(sentence)
-            if match and not re.search(r"\d|年|我|本|^(?:现将|根据|按照|为|在|对|经)", match.group("org")):
-                return [match.group("org")]
+    sentences = [sentence for line in lines[:12] if not _is_field_line(line)
+                 for sentence in re.split(r"(?<=[。；！？])", line)[:2]]
+    # a body's own name first, wherever it stands in the opening; then a place as its subject
+    for finders in ((_SUBJECT.match, _REPORT_OF.search, _REPORTING.search), (_PLACE_SUBJECT.match,)):
+        for sentence in sentences:
+            for find in finders:
+                match = find(sentence.strip())
+                if match and not re.search(r"\d|年|我|本|全|^(?:现将|根据|按照|为|在|对|经)", match.group("org")):
+                    return [match.group("org")]
     return []
 
 
@@ -396,10 +435,14 @@ def _signature(lines: list[str]) -> list[str]:
 def _completed(issuer: str, opening: list[str]) -> str:
     """An issuer the text abbreviates (省人民政府) with its place, when the opening names it
     once in full (湖北省人民政府, 湖北省第十四届人民代表大会)."""
+    text = "\n".join(opening)
+    longer = re.search(rf"(?<![{_CJK}])((?:(?![年度月日现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,8}}?"
+                       rf"(?:省|市|县|区|州)){re.escape(issuer)}", text)
+    if longer:  # 小龙门乡 named once in full: 辰溪县小龙门乡
+        return longer.group(1) + issuer
     if not issuer.startswith(_LEVEL_WORDS) or issuer.startswith(("省委", "市委", "县委")):
         return issuer
     level, rest = issuer[0], issuer[1:]
-    text = "\n".join(opening)
     full = re.search(rf"(?<![{_CJK}])((?:(?![年度月日现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,6}}?{level})"
                      rf"{re.escape(rest)}", text)
     if full:

@@ -442,7 +442,8 @@ def build(corpus_folder: str | Path, *, root: str | Path = ".", out: str | Path 
             execute(executed, executed)
         else:
             executed = out / "notebooks" / nb.path.name
-            params = {"CORPUS": str(folder), "FIGURES": str(out / "figures"), "DATA": str(out / "data")}
+            params = {"CORPUS": str(folder), "FIGURES": str(out / "figures"), "DATA": str(out / "data"),
+                      "TESTS": str(root / "tests")}
             execute(executed, executed, parameters=params)
         export_html(executed, out / f"{nb.stem}.html")
         export_html(executed, out / "code" / f"{nb.stem}.html", with_code=True)

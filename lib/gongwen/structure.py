@@ -845,13 +845,36 @@ _APPLIES_TO = frozenset(_REQUIRED["applies_to"])
 def _compliance_rows(raw: str, applicable: bool, next_year: int | None) -> tuple[tuple, ...]:
     """``(item, name, applicable, how, line, path, matched)`` for each required item of one report."""
     rows = []
+    covers = {}
     for item in _REQUIRED["items"]:
-        base = (int(item["item"]), item["name"], applicable)
+        if applicable:
+            covers[int(item["item"])] = _cover(raw, item, next_year)
+    for item in _REQUIRED["items"]:
+        number = int(item["item"])
+        base = (number, item["name"], applicable)
         if not applicable:
             rows.append((*base, "not_applicable", None, "", ""))
             continue
-        rows.append((*base, *_cover(raw, item, next_year)))
+        cover = covers[number]
+        if item.get("any_first_heading") and cover[0] != "heading":
+            cover = _first_unclaimed_heading(raw, covers) or cover
+        rows.append((*base, *cover))
     return tuple(rows)
+
+
+def _first_unclaimed_heading(raw: str, covers: dict) -> tuple[str, int, str, str] | None:
+    """The first top-level heading that no other item's heading claims, before those headings."""
+    claimed = {c[1] for c in covers.values() if c[0] == "heading"}
+    headings = [r for r in _analyse(raw).rows if r[2] == "heading"]
+    if not headings:
+        return None
+    top = min(r[3] for r in headings)
+    first_claimed = min(claimed, default=None)
+    for line, _, _, _, marker, title, path in (r for r in headings if r[3] == top):
+        if line in claimed or (first_claimed is not None and line > first_claimed):
+            return None
+        return "heading", line, path, marker + title
+    return None
 
 
 def _cover(raw: str, item: dict, next_year: int | None) -> tuple[str, int | None, str, str]:

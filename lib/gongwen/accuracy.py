@@ -1,0 +1,223 @@
+"""How well the readers agree with hand-checked gold tables: metadata, genre, required content
+and outlines.
+
+Gold tables are written by reading the reports, never by running the readers (``tests/gold/``
+says how each was made). The functions here only compare: each returns a tidy table of
+measures with the counts they are ratios of, so a notebook can show them beside each other
+(seeds and the real development corpus) and a test can hold them to a floor.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from gongwen import corpus
+
+__all__ = ["compliance_agreement", "development_scores", "gold_table", "labels_unique", "metadata_accuracy",
+           "metadata_errors", "outline_scores", "side_by_side"]
+
+#: Metadata fields scored where the gold states them.
+STATED_FIELDS = ("title", "issuer", "year", "published", "doc_number")
+
+_MEASURE_COLUMNS = ["measure", "value", "count", "total"]
+
+
+def gold_table(paths) -> pd.DataFrame:
+    """Concatenate gold CSV files (one per hand-checked part of a corpus), as strings."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _norm(value) -> str:
+    """A field as compared: whitespace removed, missing values empty, years as whole numbers."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    if re.fullmatch(r"\d{4}\.0", text):
+        text = text[:4]
+    return re.sub(r"\s+", "", text)
+
+
+def _measures(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    table = pd.DataFrame(
+        [(name, round(count / total, 3) if total else float("nan"), count, total) for name, count, total in rows],
+        columns=_MEASURE_COLUMNS,
+    )
+    table["count"] = table["count"].astype("int64")
+    table["total"] = table["total"].astype("int64")
+    return table
+
+
+def metadata_accuracy(docs: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Share of the metadata fields the text states that the reader got right, and of genres.
+
+    Args:
+        docs: the ``docs`` table (:func:`gongwen.corpus.load_corpus`).
+        gold: ``[doc_id, title, issuer, doc_type, year, published, doc_number]``; an empty
+            field means the text does not state it.
+
+    Returns:
+        ``[measure, value, count, total]``: one row per field of :data:`STATED_FIELDS` (right
+        / stated), ``stated_fields`` (all of them together), ``spurious`` (fields filled where
+        the gold has none / fields the gold leaves empty) and ``doc_type`` (right / reports).
+        Values are compared without whitespace.
+    """
+    got = docs.set_index("doc_id")
+    gold = gold[gold["doc_id"].isin(got.index)]
+    rows, right_all, stated_all, spurious, empty = [], 0, 0, 0, 0
+    for field in STATED_FIELDS:
+        right = stated = 0
+        for doc_id, expected in zip(gold["doc_id"], gold[field], strict=True):
+            value = _norm(got.at[doc_id, field])
+            expected = _norm(expected)
+            if expected:
+                stated += 1
+                right += value == expected
+            else:
+                empty += 1
+                spurious += bool(value)
+        rows.append((field, right, stated))
+        right_all += right
+        stated_all += stated
+    rows.append(("stated_fields", right_all, stated_all))
+    rows.append(("spurious", spurious, empty))
+    genre = sum(_norm(got.at[d, "doc_type"]) == _norm(t) for d, t in zip(gold["doc_id"], gold["doc_type"], strict=True))
+    rows.append(("doc_type", genre, len(gold)))
+    return _measures(rows)
+
+
+def metadata_errors(docs: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Every field where reader and gold differ: ``[doc_id, field, got, expected]``."""
+    got = docs.set_index("doc_id")
+    rows = []
+    for record in gold[gold["doc_id"].isin(got.index)].itertuples(index=False):
+        for field in (*STATED_FIELDS, "doc_type"):
+            value, expected = _norm(got.at[record.doc_id, field]), _norm(getattr(record, field))
+            if value != expected:
+                rows.append((record.doc_id, field, value, expected))
+    return pd.DataFrame(rows, columns=["doc_id", "field", "got", "expected"])
+
+
+def compliance_agreement(compliance_table: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Agreement of required-content verdicts with a careful reader's.
+
+    Args:
+        compliance_table: :func:`gongwen.structure.compliance`.
+        gold: ``[doc_id, item, present, line, …]`` for the reports the gold calls annual
+            reports; ``present`` is ``true``/``false``.
+
+    Returns:
+        ``[measure, value, count, total]``: ``verdicts`` (report × item verdicts that agree),
+        ``found`` (items present that were found: recall), ``right_when_found`` (items found
+        that are present: precision), and ``evidence_line`` (found and present items whose
+        evidence is on the gold's line).
+    """
+    found = {
+        (d, int(i)): (how in ("heading", "paragraph"), line)
+        for d, i, how, line in zip(compliance_table["doc_id"], compliance_table["item"],
+                                   compliance_table["how"], compliance_table["line"], strict=True)
+    }
+    gold = gold[gold["doc_id"].isin(set(compliance_table["doc_id"]))]
+    agree = present = hit = claimed = right = same_line = 0
+    for doc_id, item, truth, line in zip(gold["doc_id"], gold["item"], gold["present"], gold["line"], strict=True):
+        is_present = str(truth).strip().lower() == "true"
+        got, got_line = found.get((doc_id, int(item)), (False, None))
+        agree += got == is_present
+        present += is_present
+        hit += got and is_present
+        claimed += got
+        right += got and is_present
+        if got and is_present and str(line).strip() and pd.notna(got_line):
+            same_line += int(float(line)) == int(got_line)
+    return _measures([
+        ("verdicts", agree, len(gold)),
+        ("found", hit, present),
+        ("right_when_found", right, claimed),
+        ("evidence_line", same_line, hit),
+    ])
+
+
+def outline_scores(outline_table: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall of outline rows against a gold outline.
+
+    A row matches a gold row of the same report, line, kind and marker (the n-th of each on a
+    line matching the n-th). Of matched rows, the shares with the same level, title and path.
+
+    Returns:
+        ``[measure, value, count, total]``: ``precision``, ``recall``, ``level``, ``title``,
+        ``path``.
+    """
+    docs = set(gold["doc_id"])
+    pred = outline_table[outline_table["doc_id"].isin(docs)]
+
+    def keyed(table):
+        out = {}
+        seen: dict = {}
+        for row in table.itertuples(index=False):
+            base = (row.doc_id, int(row.line), row.kind, _norm(row.marker))
+            seen[base] = seen.get(base, 0) + 1
+            out[(*base, seen[base])] = row
+        return out
+
+    got, want = keyed(pred), keyed(gold)
+    both = got.keys() & want.keys()
+    same = {name: sum(_norm(getattr(got[k], name)) == _norm(getattr(want[k], name)) for k in both)
+            for name in ("level", "title", "path")}
+    return _measures([
+        ("precision", len(both), len(got)),
+        ("recall", len(both), len(want)),
+        *((name, same[name], len(both)) for name in ("level", "title", "path")),
+    ])
+
+
+def labels_unique(docs: pd.DataFrame) -> bool:
+    """Whether every report has its own label (figures draw one bar per label)."""
+    return corpus.usable(docs)["label"].is_unique
+
+
+def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
+    """The readers' accuracy on the seeds and on the real development corpus, side by side.
+
+    Args:
+        tests: the project's ``tests`` folder (gold tables in ``gold/``, the real corpus in
+            ``data/real/``; the seeds in ``../seeds``).
+        part: ``metadata`` (stated fields and genre), ``outline`` or ``compliance``.
+
+    Returns:
+        ``[corpus, measure, value, count, total]``, corpora ``seeds`` and ``real``; a corpus
+        without a gold table for ``part`` has no rows.
+    """
+    from gongwen import structure
+
+    tests = Path(tests)
+    folders = {"seeds": (tests.parent / "seeds", "seed"), "real": (tests / "data" / "real", "real")}
+    frames = []
+    for name, (folder, prefix) in folders.items():
+        files = sorted((tests / "gold").glob(f"{prefix}_{part}*.csv"))
+        if part == "outline" and name == "seeds":
+            files = [tests / "gold" / "outline_gold.csv"]
+        if not files or not folder.is_dir():
+            continue
+        docs = corpus.load_corpus(folder)
+        gold = gold_table(files)
+        if part == "metadata":
+            table = metadata_accuracy(docs, gold)
+        elif part == "outline":
+            table = outline_scores(structure.outline(docs), gold)
+        else:
+            table = compliance_agreement(structure.compliance(docs), gold)
+        frames.append(table.assign(corpus=name))
+    columns = ["corpus", *_MEASURE_COLUMNS]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def side_by_side(scores: pd.DataFrame) -> pd.DataFrame:
+    """:func:`development_scores` as measure × corpus cells ``0.914 (160/175)``."""
+    cells = scores.assign(cell=[f"{v:.3f} ({c}/{t})" if t else "—" for v, c, t in
+                                zip(scores["value"], scores["count"], scores["total"], strict=True)])
+    order = list(dict.fromkeys(scores["measure"]))
+    table = cells.pivot(index="measure", columns="corpus", values="cell").reindex(order)
+    return table[[c for c in ("seeds", "real") if c in table.columns]].fillna("—").rename_axis(columns=None)
