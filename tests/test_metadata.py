@@ -44,9 +44,9 @@ UNFAMILIAR = [
     ("市司法局2024年法治政府建设年度报告\n发布日期：2025年3月5日 来源：市司法局\n正文。\n",
      {"title": "市司法局2024年法治政府建设年度报告", "issuer": "市司法局",
       "doc_type": "annual_report", "year": 2024, "published": "2025-03-05", "doc_number": None}),
-    # A plan without a title line, published date only in the body: best effort, no crash.
+    # A plan without a title line: it says what it is (制定如下措施), nothing else is stated.
     ("为做好今年工作，制定如下措施。\n一、总体要求\n坚持问题导向。\n",
-     {"title": None, "issuer": None, "doc_type": "other", "year": None, "published": None,
+     {"title": None, "issuer": None, "doc_type": "plan_notice", "year": None, "published": None,
       "doc_number": None}),
     # A document number cited in the body is not the document's own.
     ("关于印发某某办法的通知\n根据《某规定》（国办发〔2019〕5号）要求，制定本办法。\n",

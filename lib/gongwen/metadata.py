@@ -63,13 +63,19 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年?
 _BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕")
 _SPEECH = re.compile(r"^[—\-－─]{0,4}\s*(.{4,20}?日)\s*在.{2,60}(?:会议|大会|会)上")
 _CONGRESS = re.compile(_RULES["congress"])
-_SUBJECT_START = r"^(?:(?:19|20)\d{2}\s*年(?:度|以来|来)?|一年来)\s*[，,、]?\s*"
+_PROMULGATED = re.compile(r"^[（(]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日).{0,60}?(?:通过|公布|发布)")
+_ORDER = re.compile(rf"(?P<org>[{_CJK}]{{2,20}}?(?:人民政府|政府|委员会))令\s*(?:（第\s*\d+\s*号）|第\s*\d+\s*号)")
+_STANDING_COMMITTEE = re.compile(
+    rf"(?P<place>(?:(?![日在于])[{_CJK}]){{2,12}}?(?:省|自治区|市|州|县|区))第[一二三四五六七八九十]+届人民代表大会常务委员会第[一二三四五六七八九十]+次会议(?:审议)?通过")
+# 2022年，… / 2019年，在省委、省政府的正确领导下，…
+_SUBJECT_START = (r"^(?:(?:19|20)\d{2}\s*年(?:度|以来|来)?|一年来)\s*[，,、]?\s*"
+                  r"(?:在[^，,。]{2,40}(?:领导|指导|关心|支持|部署)下\s*[，,]\s*)?")
 _SUBJECT = re.compile(
     rf"{_SUBJECT_START}(?P<org>(?:中共)?[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX})(?={_RULES['subject_followers']})"
 )
 # …or a place standing for its government or office: 2021年，虹桥街道坚持…
 _PLACE_SUBJECT = re.compile(
-    rf"{_SUBJECT_START}(?P<org>[{_CJK}（）()]{{2,20}}?{_RULES['place_suffix']})(?={_RULES['subject_followers']})"
+    rf"{_SUBJECT_START}(?P<org>[{_CJK}（）()]{{0,20}}?{_RULES['place_suffix']})(?={_RULES['subject_followers']})"
 )
 # …现将县人民政府2022年法治政府建设工作情况报告如下 / 现将市人社局2021年…报告予以公开
 _REPORTING = re.compile(rf"现将(?P<org>[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX})(?:(?:19|20)\d{{2}}|[{_CJK}]{{0,8}}年度?)")
@@ -79,6 +85,7 @@ _GENRES = {
             "opening": [[re.compile(p) for p in rule] for rule in rules.get("opening", [])]}
     for genre, rules in _RULES["genres"].items()
 }
+_ISSUED_BY_NOTICE = re.compile(_RULES["issued_by_notice"])
 _TOP_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、")
 # A heading's marker: a line opening with one is a section of the text, never its title.
 _HEADING_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
@@ -110,14 +117,14 @@ def extract(raw_text: str) -> dict:
     doc_type = _doc_type(title, opening)
     published = _published(lines, labelled)
     issuer = _issuer(lines, head, title, title_at, labelled, doc_type)
-    return {
-        "title": title,
-        "issuer": issuer,
-        "doc_type": doc_type,
-        "year": _year(title, head, lines, doc_type, published),
-        "published": published,
-        "doc_number": doc_number([labelled.get("doc_number", "")]) or doc_number(lines[:_HEAD_LINES]),
-    }
+    number = (doc_number([labelled.get("doc_number", "")]) or doc_number(lines[:_HEAD_LINES])
+              or _order_number(lines[:_OPENING_LINES]))
+    year = _year(title, head, lines, doc_type, published)
+    if year is None and number and doc_type in ("plan_notice", "regulation"):
+        issued = re.search(r"[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]", number)
+        year = int(issued.group(1)) if issued else None  # 鄂政发〔2018〕26号: issued in 2018
+    return {"title": title, "issuer": issuer, "doc_type": doc_type, "year": year,
+            "published": published, "doc_number": number}
 
 
 # --------------------------------------------------------------------------- lines
@@ -195,7 +202,7 @@ def _label_re() -> re.Pattern:
     # [ 发布日期 ] 2026-02-12 · 【来源】… · 发布时间：… · 发布机构 | 湖北省司法厅 | … · in a table
     # row flattened to one line, label and value apart by spaces: 发布机构 湖北省司法厅 发文日期 …
     return re.compile(
-        rf"(?:^|(?<=[\s|｜\]】)）]))[\[【(（]?\s*(?P<label>{label})\s*"
+        rf"(?:^|(?<=[\s|｜\]】)）]))(?:[•·▪◆■●\-]\s*)?[\[【(（]?\s*(?P<label>{label})\s*"
         rf"(?:[\]】)）]\s*[:：]?|[:：]|(?=\s*[|｜])|(?P<bare>\s(?=\S))|(?=\s*$))\s*[|｜]?\s*"
     )
 
@@ -290,7 +297,7 @@ def _title(head: list[str]) -> tuple[str | None, int]:
             continue
         # The issuer may stand on the line right above: 山东省某厅 / 2023年度……报告, 某某委员会 /
         # 关于……的报告 (not a site's banner with a gap below it).
-        if i > 0 and _ORG_LINE.match(head[i - 1].replace(" ", "")) and not _ORG_START.match(candidate) \
+        if i > 0 and _ORG_LINE.match(head[i - 1].replace(" ", "")) and not _org_prefix(candidate) \
                 and _right_above(head[i], head[i - 1]):
             candidate = head[i - 1] + candidate
         return _tidy_title(candidate), i + (candidate.endswith(head[i + 1]) if i + 1 < len(head) else 0)
@@ -299,6 +306,8 @@ def _title(head: list[str]) -> tuple[str | None, int]:
 
 def _split_title(line: str, following: str) -> bool:
     # A long title printed over two lines: the first has no sentence mark and ends mid-phrase.
+    if line.endswith("关于") and len(following) <= 60 and not _is_field_line(following):
+        return True  # 省人民政府关于 / 进一步优化营商环境的若干意见
     if _DOC_NUMBER.search(line) or _ORG_LINE.match(line.replace(" ", "")) or line.endswith("文件"):
         return False
     if (_is_title(_untagged(following)) and "关于" not in line) or _HEADING_MARKER.match(line) or _date_in(line):
@@ -320,11 +329,13 @@ def _tidy_title(title: str) -> str:
 
 
 def _doc_type(title: str | None, opening: list[str]) -> str:
+    text = "\n".join(opening)
     if title:
         for genre, rules in _GENRES.items():
             if any(p.search(title) for p in rules["title"]):
+                if genre == "regulation" and _ISSUED_BY_NOTICE.search(text):
+                    return "plan_notice"  # a rule sent out by a notice (现印发给你们): the notice
                 return genre
-    text = "\n".join(opening)
     for genre, rules in _GENRES.items():
         if any(all(p.search(text) for p in rule) for rule in rules["opening"]) and _opening_decides(genre, title):
             return genre
@@ -346,15 +357,20 @@ def _issuer(lines, head, title, title_at, labelled, doc_type) -> str | None:
     candidates = _issuer_mark(lines[:6])
     if not candidates and doc_type == "work_report":
         candidates = _government_of_meeting(lines[:_OPENING_LINES])
+    if not candidates and doc_type == "regulation":
+        candidates = _lawmaker(lines[:_OPENING_LINES])
     if not candidates and title:
         prefix = title.split("关于")[0] if "关于" in title else title
         candidates = [c for c in (_org_prefix(p) for p in re.split(r"[ 、]", prefix) if p) if c]
+        if not candidates and "关于" in title and re.fullmatch(rf"[{_CJK}（）()]{{2,30}}", prefix):
+            # 发文机关 + 关于 + 事由 + 文种: what stands before 关于 is the issuer, however short (泰州)
+            candidates = [prefix]
     if not candidates and _org_value(labelled.get("issuer")):
         candidates = [_org_value(labelled["issuer"])]
     if not candidates:
         for line in head[: max(title_at, 0) + 1][:3]:
             if _ORG_LINE.match(line.replace(" ", "")):
-                candidates = [line.replace(" ", "")]
+                candidates = _orgs_of(line)
                 break
     if not candidates:
         candidates = _body_subject(lines[max(title_at, 0) : _OPENING_LINES])
@@ -373,11 +389,19 @@ def _issuer_mark(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
         match = re.fullmatch(r"(.+?)\s*文件", line)
         if match and len(match.group(1)) >= 3 and not re.search(r"[:：|\d]", match.group(1)):
-            found = [match.group(1).replace(" ", "")]
+            parts = [p for p in re.split(r"\s+", match.group(1)) if p]
+            found = parts if len(parts) > 1 and all(_ORG_LINE.match(p) for p in parts) \
+                else [match.group(1).replace(" ", "")]
             if i + 1 < len(lines) and _ORG_LINE.match(lines[i + 1].replace(" ", "")):
                 found.append(lines[i + 1].replace(" ", ""))
             return found
     return []
+
+
+def _orgs_of(line: str) -> list[str]:
+    """The organisations of a line naming one or several (中共湘阴县委 湘阴县人民政府)."""
+    parts = [p for p in re.split(r"[\s、]+", line) if p]
+    return parts if len(parts) > 1 and all(_ORG_LINE.match(p) for p in parts) else [line.replace(" ", "")]
 
 
 def _government_of_meeting(lines: list[str]) -> list[str]:
@@ -389,6 +413,19 @@ def _government_of_meeting(lines: list[str]) -> list[str]:
     for line in lines:
         match = re.search(rf"我代表(?P<org>[{_CJK}]{{0,15}}?人民政府)", line)
         if match:
+            return [match.group("org")]
+    return []
+
+
+def _lawmaker(lines: list[str]) -> list[str]:
+    """Who made a law or rule: the standing committee that passed it, the government whose order
+    promulgated it."""
+    for line in lines:
+        match = _STANDING_COMMITTEE.search(line)
+        if match:
+            return [f"{match.group('place')}人民代表大会常务委员会"]
+        match = _ORDER.search(line)
+        if match and "公布" in line:
             return [match.group("org")]
     return []
 
@@ -428,7 +465,7 @@ def _signature(lines: list[str]) -> list[str]:
     # 发文机关署名: an organisation line directly above the date at the end of the document.
     for i in range(len(lines) - 1, max(len(lines) - 15, 0), -1):
         if _date_in(lines[i]) and _ORG_LINE.match(lines[i - 1].replace(" ", "")):
-            return [lines[i - 1].replace(" ", "")]
+            return _orgs_of(lines[i - 1])
     return []
 
 
@@ -458,6 +495,13 @@ def _published(lines: list[str], labelled: dict[str, str]) -> str | None:
         date = _date_in(labelled["date"])
         if date:
             return date
+    for line in lines[:_OPENING_LINES]:
+        # a law or rule: 2020年9月25日山东省…常务委员会第二十三次会议通过 / …人民政府令第4号公布
+        promulgated = _PROMULGATED.match(line)
+        if promulgated:
+            date = _date_in(promulgated.group("date"))
+            if date:
+                return date
     for line in lines[:_OPENING_LINES]:
         speech = _SPEECH.match(line)
         if speech:
@@ -517,6 +561,16 @@ def doc_number(lines: list[str]) -> str | None:
     for line in lines[:6]:
         match = _DOC_NUMBER.search(line)
         if match and not _inside_parentheses(line, match.start()):
+            return re.sub(r"\s+", "", match.group(0))
+    return None
+
+
+def _order_number(lines: list[str]) -> str | None:
+    """The number of a government rule (黑龙江省人民政府令第4号), stated where it is promulgated."""
+    for line in lines:
+        match = _ORDER.search(line)
+        if match and "公布" in line[match.end() : match.end() + 8] + line[: match.start()][-4:] \
+                or match and match.start() == 0:
             return re.sub(r"\s+", "", match.group(0))
     return None
 

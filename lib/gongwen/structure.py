@@ -894,20 +894,30 @@ def _cover(raw: str, item: dict, next_year: int | None) -> tuple[str, int | None
             continue
         text = paragraph.text
         for pattern in wanted:
-            match = pattern.search(text)
-            if match and (best is None or (i, match.start()) < best[:2]):
-                best = (i, match.start(), match.end())
+            for match in pattern.finditer(text):
+                if _SENTENCE_EXCLUDE.search(_sentence_at(text, match.start(), match.end())):
+                    continue
+                if best is None or (i, match.start()) < best[:2]:
+                    best = (i, match.start(), match.end())
+                break
         if best is not None and best[0] == i:
             break
     if best is None:
         return "none", None, "", ""
     i, start, end = best
     paragraph = paragraphs[i]
-    text = paragraph.text
+    sentence = _sentence_at(paragraph.text, start, end)
+    return "paragraph", paragraph.line_at(start), analysis.chains[i][0], sentence
+
+
+_SENTENCE_EXCLUDE = re.compile("|".join(_REQUIRED.get("sentence_exclude", [])) or r"(?!)")
+
+
+def _sentence_at(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` holding ``text[start:end]``."""
     left = max((text.rfind(c, 0, start) for c in "。；;！？!?"), default=-1) + 1
     right = min((p for p in (text.find(c, end) for c in "。；;！？!?") if p >= 0), default=len(text))
-    sentence = text[left:right].strip()
-    return "paragraph", paragraph.line_at(start), analysis.chains[i][0], sentence
+    return text[left:right].strip()
 
 
 _HOW = {"heading": "标题", "paragraph": "段落", "none": "缺", "not_applicable": "不适用"}
