@@ -16,7 +16,7 @@ import pandas as pd
 
 from gongwen import corpus
 
-__all__ = ["compliance_agreement", "development_scores", "gold_table", "labels_unique", "metadata_accuracy",
+__all__ = ["compliance_agreement", "development_scores", "theme_agreement", "gold_table", "labels_unique", "metadata_accuracy",
            "metadata_errors", "outline_scores", "side_by_side"]
 
 #: Metadata fields scored where the gold states them.
@@ -164,7 +164,7 @@ def outline_scores(outline_table: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFr
 
     got, want = keyed(pred), keyed(gold)
     both = got.keys() & want.keys()
-    same = {name: sum(_norm(getattr(got[k], name)) == _norm(getattr(want[k], name)) for k in both)
+    same = {name: sum(_field(name, getattr(got[k], name)) == _field(name, getattr(want[k], name)) for k in both)
             for name in ("level", "title", "path")}
     return _measures([
         ("precision", len(both), len(got)),
@@ -173,9 +173,54 @@ def outline_scores(outline_table: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFr
     ])
 
 
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+
+
+def _field(name: str, value) -> str:
+    # Titles compared without copy sites' pinyin glosses (优(yōu)化) and trailing list punctuation,
+    # which gold tables written under different conventions keep or drop.
+    text = _norm(value)
+    if name == "title":
+        text = _PINYIN.sub("", text).rstrip("，,;；、：:")
+    return text
+
+
 def labels_unique(docs: pd.DataFrame) -> bool:
     """Whether every report has its own label (figures draw one bar per label)."""
     return corpus.usable(docs)["label"].is_unique
+
+
+def theme_agreement(docs: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Agreement of the dominant theme of paragraphs with hand-coded ones.
+
+    Args:
+        docs: the ``docs`` table.
+        gold: ``[doc_id, line, theme, also_acceptable, hard, …]``: ``line`` is any line of the
+            paragraph in the file on disk (a ``para_id`` column, if any, is not used).
+
+    Returns:
+        ``[measure, value, count, total]``: ``exact`` (the coder's theme is the reader's),
+        ``lenient`` (or one the reader also accepts), and both on the ``hard`` cases.
+    """
+    from gongwen import themes
+
+    gold = gold[gold["doc_id"].isin(set(corpus.usable(docs)["doc_id"]))].copy()
+    ok = corpus.usable(docs)
+    ok = ok[ok["doc_id"].isin(set(gold["doc_id"]))]
+    paragraphs = themes.dominant(themes.units(ok))
+    spans = corpus.paragraphs(ok)[["doc_id", "para_id", "line", "end_line"]]
+    gold["line"] = gold["line"].astype("int64")
+    located = gold.drop(columns=[c for c in ("para_id",) if c in gold]).merge(spans, on="doc_id", suffixes=("", "_p"))
+    located = located[(located["line"] >= located["line_p"]) & (located["line"] <= located["end_line"])]
+    located = located.assign(line=located["line_p"], hard=located["hard"].astype(str).str.lower().eq("true"))
+    comparison = themes.gold_comparison(paragraphs, located.drop(columns=["line_p", "end_line"]))
+    hard = comparison[comparison["hard"]]
+    return _measures([
+        ("exact", int(comparison["exact"].sum()), len(gold)),
+        ("lenient", int(comparison["lenient"].sum()), len(gold)),
+        ("hard_exact", int(hard["exact"].sum()), int(gold["hard"].astype(str).str.lower().eq("true").sum())),
+        ("hard_lenient", int(hard["lenient"].sum()), int(gold["hard"].astype(str).str.lower().eq("true").sum())),
+    ])
 
 
 def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
@@ -184,7 +229,7 @@ def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
     Args:
         tests: the project's ``tests`` folder (gold tables in ``gold/``, the real corpus in
             ``data/real/``; the seeds in ``../seeds``).
-        part: ``metadata`` (stated fields and genre), ``outline`` or ``compliance``.
+        part: ``metadata`` (stated fields and genre), ``outline``, ``compliance`` or ``themes``.
 
     Returns:
         ``[corpus, measure, value, count, total]``, corpora ``seeds`` and ``real``; a corpus
@@ -199,6 +244,8 @@ def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
         files = sorted((tests / "gold").glob(f"{prefix}_{part}*.csv"))
         if part == "outline" and name == "seeds":
             files = [tests / "gold" / "outline_gold.csv"]
+        if part == "themes" and name == "seeds":
+            files = [tests / "gold" / "themes_gold.csv"]
         if not files or not folder.is_dir():
             continue
         docs = corpus.load_corpus(folder)
@@ -207,6 +254,8 @@ def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
             table = metadata_accuracy(docs, gold)
         elif part == "outline":
             table = outline_scores(structure.outline(docs), gold)
+        elif part == "themes":
+            table = theme_agreement(docs, gold)
         else:
             table = compliance_agreement(structure.compliance(docs), gold)
         frames.append(table.assign(corpus=name))

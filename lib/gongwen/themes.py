@@ -79,6 +79,8 @@ __all__ = [
     "UNIT_COLUMNS",
     "Codebook",
     "CodebookError",
+    "applicable",
+    "applicability",
     "Theme",
     "TopicModel",
     "agreement",
@@ -132,7 +134,9 @@ TOPIC_THEME_COLUMNS = ["topic", "name", "terms", "theme", "theme_label", "cosine
 
 _WEIGHTS = (1, 2, 3)
 _ID = re.compile(r"[a-z][a-z0-9_]*")
-_TOP_KEYS = {"version", "themes", "document_elements"}
+_TOP_KEYS = {"version", "themes", "document_elements", "preamble", "genres"}
+#: At most this many paragraphs before a report's first heading are its preamble.
+PREAMBLE_PARAGRAPHS = 3
 _THEME_KEYS = {"id", "label", "grid", "part", "terms"}
 _WS = re.compile(r"\s+")
 
@@ -162,6 +166,8 @@ class Codebook:
     source: str
     themes: tuple[Theme, ...]
     document_elements: str | None = None
+    preamble: str | None = None
+    genres: tuple[str, ...] | None = None  # doc_types the grid is for; None: every report
 
     @property
     def ids(self) -> list[str]:
@@ -289,7 +295,13 @@ def _validate(data, source: str) -> Codebook:
     elements = data.get("document_elements")
     if elements is not None and elements not in {t.id for t in themes}:
         raise fail(f"'document_elements' names no theme of the codebook: {elements!r}")
-    return Codebook(source, tuple(themes), elements)
+    preamble = data.get("preamble")
+    if preamble is not None and preamble not in {t.id for t in themes}:
+        raise fail(f"'preamble' names no theme of the codebook: {preamble!r}")
+    genres = data.get("genres")
+    if genres is not None and (not isinstance(genres, list) or not all(isinstance(g, str) for g in genres)):
+        raise fail(f"'genres' must be a list of doc_type names, got {genres!r}")
+    return Codebook(source, tuple(themes), elements, preamble, tuple(genres) if genres is not None else None)
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -463,6 +475,8 @@ def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
     paragraphs, paths, heads, elements = _layout(raw)
     n_themes = len(book.themes)
     frame = book.ids.index(book.document_elements) if book.document_elements else None
+    preamble = _preamble(paragraphs, paths, heads, elements) if book.preamble else set()
+    opening = book.ids.index(book.preamble) if book.preamble else None
     for (para_id, first, last, text), path in zip(paragraphs, paths, strict=True):
         spans = _split(text, max_chars=options.max_chars, unit_chars=options.unit_chars)
         chain = _chain(path, heads, first, last)
@@ -484,7 +498,10 @@ def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
                 for key, count in terms.items():
                     heading_terms[key] += count
             level += 1
-        is_element = frame is not None and any(n in elements for n in range(first, last + 1))
+        # a fixed theme: "公文要素" for an official-document element, "开头" for the preamble
+        fixed = "公文要素" if frame is not None and any(n in elements for n in range(first, last + 1)) \
+            else "开头" if para_id in preamble else ""
+        fixed_theme = frame if fixed == "公文要素" else opening
         unit_rows = []
         para_found: dict[int, dict[tuple[str, int], int]] = defaultdict(lambda: defaultdict(int))
         with_title = _sum(external, own_title)
@@ -498,16 +515,16 @@ def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
             unit_rows.append((k, start, end, _chars(text[start:end]), own, _sum(own, context), found))
         para_text = _vector(para_found)
         para_score = _sum(para_text, external)
-        if is_element:
-            best_para = frame
+        if fixed:
+            best_para = fixed_theme
         else:
             best_para = _best(para_score, para_text, n_themes)
             if para_score.get(best_para, 0.0) < options.min_score:
                 best_para = None
         units_out = []
         for k, start, end, chars, own, total, found in unit_rows:
-            if is_element:
-                theme, score, own_score = frame, ELEMENT_SCORE, ELEMENT_SCORE
+            if fixed:
+                theme, score, own_score = fixed_theme, ELEMENT_SCORE, ELEMENT_SCORE
             else:
                 best = _best(total, own, n_themes)
                 if total.get(best, 0.0) >= options.min_score:
@@ -518,7 +535,23 @@ def _coded_report(doc_id: str, raw: str, book: Codebook, options: _Options,
                     theme, score = None, 0.0
                 own_score = own.get(theme, 0.0) if theme is not None else 0.0
             units_out.append((k, start, end, chars, theme, score, own_score, found))
-        yield doc_id, para_id, first, text, units_out, para_score, para_found, heading_terms, is_element
+        yield doc_id, para_id, first, text, units_out, para_score, para_found, heading_terms, fixed
+
+
+def _preamble(paragraphs, paths, heads, elements) -> set[int]:
+    """The paragraphs between a report's document elements and its first heading (at most
+    :data:`PREAMBLE_PARAGRAPHS`): the lead-in (2022年，某局坚持……现将有关情况报告如下), which frames the
+    report whatever themes it names in passing. A report without headings has none."""
+    if not heads:
+        return set()
+    first_heading = min(line for rows in heads.values() for line, _ in rows)
+    found = []
+    for (para_id, first, last, _), path in zip(paragraphs, paths, strict=True):
+        if first >= first_heading or len(found) == PREAMBLE_PARAGRAPHS:
+            break
+        if not path and not any(n in elements for n in range(first, last + 1)):
+            found.append(para_id)
+    return set(found)
 
 
 def _vector(found: Mapping[int, Mapping[tuple[str, int], int]]) -> dict[int, float]:
@@ -602,9 +635,10 @@ def code(
     book = _codebook(codebook)
     options = _options(max_chars, unit_chars, heading_weight, decay, min_score)
     rows = []
-    for doc_id, para_id, line, _, _, para_score, para_found, heading_terms, is_element in _coded(docs, book, options):
-        if is_element:
-            rows.append((doc_id, para_id, line, book.document_elements, 0, ELEMENT_SCORE, "公文要素"))
+    for doc_id, para_id, line, _, _, para_score, para_found, heading_terms, fixed in _coded(docs, book, options):
+        if fixed:
+            theme = book.document_elements if fixed == "公文要素" else book.preamble
+            rows.append((doc_id, para_id, line, theme, 0, ELEMENT_SCORE, fixed))
             continue
         for index in sorted(i for i, value in para_score.items() if value > 0):
             theme = book.themes[index]
@@ -674,14 +708,14 @@ def _unit_rows(raw: str, book: Codebook | None = None, options: _Options | None 
     book = _codebook(book)
     options = options if options is not None else _options(**DEFAULT_OPTIONS)
     rows = []
-    for _, para_id, line, _, unit_rows, *_, is_element in _coded_report("", raw, book, options,
-                                                                         {} if titles is None else titles):
+    for _, para_id, line, _, unit_rows, *_, fixed in _coded_report("", raw, book, options,
+                                                                    {} if titles is None else titles):
         for k, start, end, chars, theme, score, own, found in unit_rows:
             if theme is None:
                 theme_id, evidence = UNCLASSIFIED, ""
             else:
                 theme_id = book.themes[theme].id
-                evidence = "公文要素" if is_element else "、".join(_evidence(found.get(theme, {})))
+                evidence = fixed or "、".join(_evidence(found.get(theme, {})))
             rows.append((para_id, line, k, start, end, chars, theme_id, round(score, 2), round(own, 2), evidence))
     return rows
 
@@ -720,6 +754,40 @@ def dominant(unit_table: pd.DataFrame, scores: pd.DataFrame | None = None, *,
     best["chars"] = [int(chars[(d, p)]) for d, p in zip(best["doc_id"], best["para_id"], strict=True)]
     best.loc[best["theme"] == UNCLASSIFIED, ["score", "evidence"]] = [0.0, ""]
     return _typed(best[PARAGRAPH_COLUMNS].reset_index(drop=True), PARAGRAPH_COLUMNS)
+
+
+def applicable(docs: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
+    """The usable reports of the genres the codebook's grid is for (its ``genres``; every
+    report when it names none): a 政府工作报告 is not placed on the 纲要's grid."""
+    book = _codebook(codebook)
+    ok = corpus.usable(docs)
+    if book.genres is None:
+        return ok
+    return ok[ok["doc_type"].isin(book.genres)].reset_index(drop=True)
+
+
+def applicability(docs: pd.DataFrame, *, codebook: Codebook | None = None) -> str:
+    """A Markdown sentence naming the reports of genres the grid is not for (empty when none)."""
+    book = _codebook(codebook)
+    ok = corpus.usable(docs)
+    left = ok[~ok["doc_id"].isin(set(applicable(docs, codebook=book)["doc_id"]))]
+    if left.empty:
+        return f"Every report is of a genre the grid is for ({len(ok)} reports)."
+    counts = left["doc_type"].fillna("other").value_counts().sort_index()
+    kinds = ", ".join(f"{genre} {n}" for genre, n in counts.items())
+    names = "、".join(_md(label) for label in left.sort_values("doc_id")["label"].head(_LISTED))
+    more = f" and {len(left) - _LISTED} more" if len(left) > _LISTED else ""
+    return (f"The grid does not apply to {len(left)} of {len(ok)} reports ({kinds}): {names}{more}. "
+            "They are left out of the shares, figures and coverage below; the grid is for "
+            + ", ".join(f"`{g}`" for g in book.genres) + " (`genres` in the codebook).")
+
+
+_LISTED = 8
+
+
+def _md(text: str) -> str:
+    # report text shown in Markdown: HTML escaped, Markdown's own marks made literal
+    return re.sub(r"([\\`*_\[\]{}()#+!|<>$~-])", r"\\\1", escape(str(text), quote=False))
 
 
 def shares(unit_table: pd.DataFrame, docs: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
@@ -958,7 +1026,8 @@ def representative(paragraph_table: pd.DataFrame, docs: pd.DataFrame, *,
     book = _codebook(codebook)
     rank = {t: i for i, t in enumerate(book.ids)}
     texts = corpus.paragraphs(docs).set_index(["doc_id", "para_id"])["text"]
-    table = paragraph_table[(paragraph_table["theme"] != UNCLASSIFIED) & (paragraph_table["evidence"] != "公文要素")]
+    table = paragraph_table[(paragraph_table["theme"] != UNCLASSIFIED) & (paragraph_table["evidence"] != "公文要素")
+                            & paragraph_table["doc_id"].isin(set(corpus.usable(docs)["doc_id"]))]
     table = table.sort_values(["doc_id", "theme", "score", "chars", "para_id"],
                               ascending=[True, True, False, False, True], kind="stable")
     best = table.drop_duplicates(["doc_id", "theme"]).copy()
