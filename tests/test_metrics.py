@@ -25,7 +25,8 @@ CASES = [
     # Chinese numerals (cn2an), with a scale word
     ("开展三次专项检查。", [("三次", "3", "次", 3, "count", "")]),
     ("培训人员十二万人次。", [("十二万人次", "12", "万人次", 120000, "count", "")]),
-    ("覆盖率达到百分之九十五。", [("达到百分之九十五", "95", "%", 95, "percent", "达到")]),
+    # a linking verb (达到) is neither qualifier nor part of the figure
+    ("覆盖率达到百分之九十五。", [("百分之九十五", "95", "%", 95, "percent", "")]),
     # full-width digits and ％
     ("办理案件１２３件，满意率１００％。", [("１２３件", "123", "件", 123, "count", ""),
                                   ("１００％", "100", "%", 100, "percent", "")]),
@@ -33,7 +34,8 @@ CASES = [
     ("受理诉求1,234件，投入资金1,234.5万元。", [("1,234件", "1234", "件", 1234, "count", ""),
                                      ("1,234.5万元", "1234.5", "万元", 12345000, "money", "")]),
     # spaces inside numbers and before units
-    ("全年办理审批业务超 1.2 万件。", [("超 1.2 万件", "1.2", "万件", 12000, "count", "全年|超")]),
+    # a time scope (全年) belongs to the indicator, not to the figure
+    ("全年办理审批业务超 1.2 万件。", [("超 1.2 万件", "1.2", "万件", 12000, "count", "超")]),
     ("处理来信 10 362 件。", [("10 362 件", "10362", "件", 10362, "count", "")]),
     ("合同协议 22 份、备案 1 份。", [("22 份", "22", "份", 22, "count", ""), ("1 份", "1", "份", 1, "count", "")]),
     # 万/亿 with money and with counts
@@ -193,11 +195,11 @@ def test_qualifier_not_carried_across_clauses():
 
 
 def test_scope_word_on_the_line_above_a_pdf_break():
-    text = ("一是强化行政规范性文件审核。认真落实合法性审核办法，进一步明确审核程序。全年合法性审查各类\n\n"
+    text = ("一是强化行政规范性文件审核。认真落实合法性审核办法，进一步明确审核程序。累计合法性审查各类\n\n"
             "行政规范性文件、合同协议 22 份、备案 1 份。")
     table = metrics.extract_text(text)
     assert table["line"].tolist() == [3, 3]
-    assert table["qualifier"].tolist() == ["全年", "全年"]
+    assert table["qualifier"].tolist() == ["累计", "累计"]
 
 
 def test_title_spanning_a_line_break_is_excluded():

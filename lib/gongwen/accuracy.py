@@ -9,6 +9,7 @@ measures with the counts they are ratios of, so a notebook can show them beside 
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from gongwen import corpus
 
-__all__ = ["compliance_agreement", "development_scores", "theme_agreement", "gold_table", "labels_unique", "metadata_accuracy",
+__all__ = ["compliance_agreement", "development_scores", "metric_scores", "same_indicator", "theme_agreement", "gold_table", "labels_unique", "metadata_accuracy",
            "metadata_errors", "outline_scores", "side_by_side"]
 
 #: Metadata fields scored where the gold states them.
@@ -223,13 +224,60 @@ def theme_agreement(docs: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     ])
 
 
+def same_indicator(got, expected) -> bool:
+    """Whether an indicator names what the gold one names: equal (spaces and pinyin glosses
+    aside), or one is whole words of the other ending in the same head word and at least half its
+    length (a reader may add or drop a modifier or scope word: 全年签约项目 / 签约项目; 80% when
+    the head differs), or else the two share 75% of their characters in order (difflib's ratio).
+    A cut fragment (固定资产投资年 of 固定资产投资年均增速) or the wrong neighbour (a count's
+    水源地 for the rate's 水源地水质达标率) fails."""
+    from difflib import SequenceMatcher
+
+    from gongwen import terms
+
+    a, b = (_PINYIN.sub("", _norm(x)) for x in (got, expected))
+    if not a or not b:
+        return a == b
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    at = long_.rfind(short)
+    if at >= 0:
+        # a part of the other when it is made of whole words of it (年 of 年均 is not) and keeps
+        # its head, the last word (签约项目 of 全年签约项目; not 水源地 of 水源地水质达标率), or most of it
+        bounds = {0, *itertools.accumulate(len(w) for w in terms.segment(long_))}
+        whole = at in bounds and at + len(short) in bounds
+        head_kept = at + len(short) == len(long_)
+        return whole and len(short) >= (0.5 if head_kept else 0.8) * len(long_)
+    return SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
+def metric_scores(docs: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Claims of the gold's reports against the gold: :func:`gongwen.metrics.evaluate`'s
+    precision, recall and agreements, and ``indicator`` (matched claims whose indicator names
+    what the gold's does, :func:`same_indicator`)."""
+    from gongwen import metrics
+
+    ok = corpus.usable(docs)
+    claims = metrics.extract(ok[ok["doc_id"].isin(set(gold["doc_id"]))])
+    table = metrics.evaluate(claims, gold)
+    pairs = metrics.match(claims, gold)
+    matched = pairs[pairs["status"] == "tp"]
+    right = sum(same_indicator(g, e) for g, e in zip(matched["indicator_pred"], matched["indicator_gold"], strict=True))
+    extra = _measures([("indicator", right, len(matched))])
+    keep = table[table["measure"].isin(["precision", "recall", "kind_agreement", "unit_agreement",
+                                        "qualifier_agreement"])]
+    return pd.concat([keep, extra], ignore_index=True)
+
+
 def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
     """The readers' accuracy on the seeds and on the real development corpus, side by side.
 
     Args:
         tests: the project's ``tests`` folder (gold tables in ``gold/``, the real corpus in
             ``data/real/``; the seeds in ``../seeds``).
-        part: ``metadata`` (stated fields and genre), ``outline``, ``compliance`` or ``themes``.
+        part: ``metadata`` (stated fields and genre), ``outline``, ``compliance``, ``themes`` or
+            ``metrics``.
 
     Returns:
         ``[corpus, measure, value, count, total]``, corpora ``seeds`` and ``real``; a corpus
@@ -246,6 +294,8 @@ def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
             files = [tests / "gold" / "outline_gold.csv"]
         if part == "themes" and name == "seeds":
             files = [tests / "gold" / "themes_gold.csv"]
+        if part == "metrics" and name == "seeds":
+            files = [tests / "gold" / "metrics_gold.csv"]
         if not files or not folder.is_dir():
             continue
         docs = corpus.load_corpus(folder)
@@ -256,6 +306,8 @@ def development_scores(tests: str | Path, part: str) -> pd.DataFrame:
             table = outline_scores(structure.outline(docs), gold)
         elif part == "themes":
             table = theme_agreement(docs, gold)
+        elif part == "metrics":
+            table = metric_scores(docs, pd.concat([pd.read_csv(f) for f in files], ignore_index=True))
         else:
             table = compliance_agreement(structure.compliance(docs), gold)
         frames.append(table.assign(corpus=name))

@@ -253,13 +253,13 @@ _QUOTE_MAX = 60
 
 # Indicator phrases: what to strip around them.
 _LEAD_STRIP = re.compile(
-    r"^(?:[\s、，,；;：:（(）)\]】”’\"'.．]|其中|此外|同时|另外|以及|和|及|与|并|有|已|共计|共|累计|总计|合计|全年|"
-    r"\d{4}\s*年度?|截至(?:目前|\d{4}\s*年底?)|目前|今年|去年|上半年|下半年|"
+    r"^(?:[\s、，,；;：:（(）)\]】”’\"'.．]|其中|此外|同时|另外|以及|和|及|与|并|有|已|共计|共|累计|总计|合计|"
+    r"\d{4}\s*年度?(?!以来)|截至(?:目前|\d{4}\s*年底?)|目前|"
     r"全省|全市|全区|全县|全国(?=.{2})|我厅|我局|我委|我办|我市|我省|我区|本部门|本单位|依法|先后|新)+"
 )
 _TRAIL_STRIP = re.compile(
     r"(?:[\s、，,：:（(“\"'‘]|(?:提高|提升|增长|增加|上升|下降|降低|减少|压缩|缩短|缩减)[到至]|实现了?|达到了?|分别达到|分别为|分别|达|为|是|共计|共|累计|总计|合计|超过|超|突破|"
-    r"将近|接近|近|约|均为|均达|均|首次|已|计|有|等|和|及|了|的|逾|高达|同比|环比|全年)+$"
+    r"将近|接近|近|约|均为|均达|(?<![年月日人户亩])均|首次|已|计|有|等|和|及|了|的|逾|高达|同比|环比|全年)+$"
 )
 # A scope word inside a phrase separates the subject from what is counted (全省…共受理…问题).
 _INNER_SCOPE = re.compile(r"(?<!公)共计?(?![享同建治性识产赢商担])|累计|总计|合计")
@@ -285,6 +285,7 @@ class _Claim:
     masked: bool = False
     indicator: str = ""
     direction: bool = False
+    after_end: int = 0  # end of the words after the claim that its indicator took (措施 of 50项措施)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -664,7 +665,25 @@ def _strip_phrase(text: str, *, limit: int | None = 24) -> str:
             text = stripped if len(stripped) >= 2 else text
         text = _TRAIL_STRIP.sub("", text)
     text = text.strip(" 、，,；;：:（(）)“”\"'")
-    return text[-limit:] if limit and len(text) > limit else text
+    return _whole_tail(text, limit) if limit and len(text) > limit else text
+
+
+#: Most characters an indicator phrase keeps: a longer one is cut at a phrase boundary.
+PHRASE_MAX = 40
+_PHRASE_BOUNDARY = "、，,；;：:（(）)“”《》"
+
+
+def _whole_tail(text: str, limit: int) -> str:
+    """The end of a long phrase, never starting inside a word: the whole phrase up to
+    :data:`PHRASE_MAX` characters, else from the first boundary (、，（…) that leaves at most that
+    many, else the last ``limit`` characters."""
+    if len(text) <= PHRASE_MAX:
+        return text
+    for i, ch in enumerate(text):
+        if ch in _PHRASE_BOUNDARY and len(text) - i - 1 <= PHRASE_MAX:
+            tail = text[i + 1 :].strip(" 、，,；;：:（(）)“”\"'")
+            return tail if len(tail) >= 2 else text[-limit:]
+    return text[-limit:]
 
 
 def _before_phrase(full: str, claim: _Claim, previous_end: int) -> str:
@@ -697,9 +716,13 @@ def _after_phrase(full: str, claim: _Claim, next_start: int) -> str:
     return (opening + body).strip()[:24]
 
 
+# list separators; 及以上/及以下 and 及其 are not (县级及以上饮用水水源地)
+_LIST_SPLIT = re.compile(r"、|以及|及(?!以上|以下|其)|和|与")
+
+
 def _split_rates(phrase: str) -> list[str]:
     """审批办结率、服务满意率 → two rates; 企业和群众满意率 → 企业满意率, 群众满意率."""
-    parts = [p for p in re.split(r"、|以及|及|和|与", phrase) if p]
+    parts = [p for p in _LIST_SPLIT.split(phrase) if p]
     if len(parts) < 2 or not parts[-1].endswith("率"):
         return [phrase]
     rate_word = parts[-1][-3:]
@@ -721,7 +744,7 @@ def _assign_indicators(full: str, claims: list[_Claim]) -> list[tuple[_Claim, st
     for i, claim in enumerate(claims):
         previous = claims[i - 1] if i else None
         same_clause_prev = previous if previous and _clause_start(full, claim.start) <= previous.start else None
-        previous_end = same_clause_prev.end if same_clause_prev else 0
+        previous_end = max(same_clause_prev.end, same_clause_prev.after_end) if same_clause_prev else 0
         next_start = claims[i + 1].start if i + 1 < len(claims) else len(full)
         before = _before_phrase(full, claim, previous_end)
         sentence_prev = previous if previous and _clause_start(full, claim.start, _SENTENCE_END) <= previous.start \
@@ -749,11 +772,38 @@ def _assign_indicators(full: str, claims: list[_Claim]) -> list[tuple[_Claim, st
             indicator = (levels.group("levels") if levels and claim.unit == "级" else "") + after
             indicator = indicator or before
         else:
-            indicator = after or before or inherited
+            indicator = _counted(full, claim, after, before, claims[i + 1] if i + 1 < len(claims) else None) \
+                or inherited
+            if after and indicator.endswith(after):
+                claim.after_end = claim.end + len(after)
         claim.indicator = indicator
         out.append((claim, indicator))
     _distribute(full, claims, out)
     return out
+
+
+_RATE_TAIL = re.compile(_RULES["indicators"]["rate_tail"])
+_GENERIC_NOUN = re.compile(_RULES["indicators"]["generic_noun"])
+_LEADING_VERB = re.compile(_RULES["indicators"]["leading_verb"])
+
+
+def _counted(full: str, claim: _Claim, after: str, before: str, following: _Claim | None) -> str:
+    """What a count (or amount, duration …) counts: the phrase after it, else the one before.
+
+    The phrase after it stops before the attribute of a rate stated next (8个县级及以上饮用水水源地
+    + 水质达标率100%: the 8 counts 水源地); a generic noun after it (措施, 事项) takes the phrase that
+    describes it before the number (出台公安打造一流营商环境50项措施: 公安打造一流营商环境措施).
+    """
+    if after and following is not None and following.base_unit == "percent":
+        gap = full[claim.end + len(after) : following.start]
+        rate = _RATE_TAIL.search(after)
+        if rate and rate.start() >= 2 and not gap.strip():
+            after = after[: rate.start()]
+    if after and before and _GENERIC_NOUN.fullmatch(after):
+        if full[: claim.number_start].rstrip().endswith(before):  # the phrase runs into the number
+            described = _LEADING_VERB.sub("", before, count=1)
+            return (described if len(described) >= 2 else before) + after
+    return after or before
 
 
 def _distribute(full: str, claims: list[_Claim], out: list[tuple[_Claim, str]]) -> None:
@@ -775,7 +825,7 @@ def _distribute(full: str, claims: list[_Claim], out: list[tuple[_Claim, str]]) 
             continue
         earlier = [c.end for c in claims if begin <= c.start and c.end <= begin + at]
         subject = _strip_phrase(full[max(earlier, default=begin):begin + at], limit=None)
-        parts = [p for p in re.split(r"、|以及|及|和|与", subject) if p]
+        parts = [p for p in _LIST_SPLIT.split(subject) if p]
         if len(parts) != len(group):
             continue
         suffix = ""
