@@ -64,7 +64,8 @@ LAYOUTS = [
     ("日期:2023-02-01\n一、不断完善推进机制\n2022年，潼关县司法局在县委县政府的坚强领导下，全面推进法治政府建设。\n",
      {"title": None, "issuer": "潼关县司法局", "published": "2023-02-01"}),
     # An abbreviated issuer completed from the place the text names in full.
-    ("省人民政府关于2020年度推进法治政府建设情况的报告\n湖北省人民政府向省人大常委会报告。\n", {"issuer": "湖北省人民政府"}),
+    ("省人民政府关于2020年度推进法治政府建设情况的报告\n湖北省人民政府向省人大常委会报告。\n",
+     {"issuer": "湖北省人民政府"}),
     # A heading is never a title; measures and work points are plans.
     ("一、工作开展情况\n2021年，市人社局坚持依法行政。\n", {"title": None, "issuer": "市人社局"}),
     ("房县以控制成本为核心优化营商环境的具体措施\n为进一步优化营商环境，制定如下措施。\n", {"doc_type": "plan_notice"}),
@@ -108,7 +109,8 @@ def test_furniture_is_removed_and_counted():
 
 
 def test_a_heading_line_is_not_joined_to_its_body():
-    text = "一、坚持党的领导，统筹推进全省法治建设引领法治建设\n深入学习贯彻习近平法治思想，全面落实各项工作任务要求。\n"
+    text = ("一、坚持党的领导，统筹推进全省法治建设引领法治建设\n"
+            "深入学习贯彻习近平法治思想，全面落实各项工作任务要求。\n")
     assert len(corpus.clean_text(text).paragraphs) == 2
 
 
@@ -233,7 +235,8 @@ def test_the_grid_is_not_for_work_reports(tmp_path):
     docs = corpus.load_corpus(tmp_path)
     assert list(themes.applicable(docs)["doc_id"]) == ["a"]
     note = themes.applicability(docs)
-    assert "work_report 1" in note and "b" not in themes.shares(themes.units(docs), themes.applicable(docs))["doc_id"].tolist()
+    shares = themes.shares(themes.units(docs), themes.applicable(docs))
+    assert "work_report 1" in note and "b" not in shares["doc_id"].tolist()
 
 
 def test_a_preamble_frames_the_report(tmp_path):

@@ -17,8 +17,19 @@ import pandas as pd
 
 from gongwen import corpus
 
-__all__ = ["compliance_agreement", "development_scores", "metric_scores", "same_indicator", "theme_agreement", "gold_table", "labels_unique", "metadata_accuracy",
-           "metadata_errors", "outline_scores", "side_by_side"]
+__all__ = [
+    "compliance_agreement",
+    "development_scores",
+    "gold_table",
+    "labels_unique",
+    "metadata_accuracy",
+    "metadata_errors",
+    "metric_scores",
+    "outline_scores",
+    "same_indicator",
+    "side_by_side",
+    "theme_agreement",
+]
 
 #: Metadata fields scored where the gold states them.
 STATED_FIELDS = ("title", "issuer", "year", "published", "doc_number")

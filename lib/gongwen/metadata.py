@@ -63,10 +63,15 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年?
 _BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕")
 _SPEECH = re.compile(r"^[—\-－─]{0,4}\s*(.{4,20}?日)\s*在.{2,60}(?:会议|大会|会)上")
 _CONGRESS = re.compile(_RULES["congress"])
-_PROMULGATED = re.compile(r"^[（(]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日).{0,60}?(?:通过|公布|发布)")
-_ORDER = re.compile(rf"(?P<org>[{_CJK}]{{2,20}}?(?:人民政府|政府|委员会))令\s*(?:（第\s*\d+\s*号）|第\s*\d+\s*号)")
+_WEB_DATE = re.compile(r"^\s*(?P<date>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+                       r"(?:\s*$|\s+(?:来源|信息来源|发布|作者|浏览|点击|【))")
+_TITLE_DATE = re.compile(r"[(（]\s*(?P<date>(?:19|20)\d{2}-\d{1,2}-\d{1,2})\s*[)）]\s*$")
+_PROMULGATED = re.compile(
+    r"^[（(]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日).{0,60}?(?:通过|公布|发布)")
+_ORDER = re.compile(
+    rf"(?P<org>(?:(?![日在于经])[{_CJK}]){{2,20}}?(?:人民政府|政府|委员会))令\s*(?:（第\s*\d+\s*号）|第\s*\d+\s*号)")
 _STANDING_COMMITTEE = re.compile(
-    rf"(?P<place>(?:(?![日在于])[{_CJK}]){{2,12}}?(?:省|自治区|市|州|县|区))第[一二三四五六七八九十]+届人民代表大会常务委员会第[一二三四五六七八九十]+次会议(?:审议)?通过")
+    rf"(?P<place>(?:(?![日在于经])[{_CJK}]){{2,12}}?(?:省|自治区|市|州|县|区))第[一二三四五六七八九十]+届人民代表大会常务委员会第[一二三四五六七八九十]+次会议.{{0,20}}?通过")
 # 2022年，… / 2019年，在省委、省政府的正确领导下，…
 _SUBJECT_START = (r"^(?:(?:19|20)\d{2}\s*年(?:度|以来|来)?|一年来)\s*[，,、]?\s*"
                   r"(?:在[^，,。]{2,40}(?:领导|指导|关心|支持|部署)下\s*[，,]\s*)?")
@@ -79,6 +84,9 @@ _PLACE_SUBJECT = re.compile(
 )
 # …现将县人民政府2022年法治政府建设工作情况报告如下 / 现将市人社局2021年…报告予以公开
 _REPORTING = re.compile(rf"现将(?P<org>[{_CJK}（）()]{{2,30}}?{_ORG_SUFFIX})(?:(?:19|20)\d{{2}}|[{_CJK}]{{0,8}}年度?)")
+_TITLE_PLACE = re.compile(rf"^(?P<place>[{_CJK}]{{2,12}}?{_RULES['place_suffix']})(?=(?:19|20)\d{{2}}\s*年)")
+# a joint subject, the party committee and the government of a place: 宁夏回族自治区党委和政府
+_PARTY_AND_GOVERNMENT = re.compile(rf"^(?P<place>[{_CJK}]{{2,12}}?)(?:党委|党工委)(?:和|、|与)(?:人民)?政府$")
 _REPORT_OF = re.compile(rf"(?P<org>(?:中共)?[{_CJK}]{{2,30}}?{_ORG_SUFFIX})关于.{{2,60}}的(?:报告|情况)")
 _GENRES = {
     genre: {"title": [re.compile(p) for p in rules.get("title", [])],
@@ -88,7 +96,8 @@ _GENRES = {
 _ISSUED_BY_NOTICE = re.compile(_RULES["issued_by_notice"])
 _TOP_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、")
 # A heading's marker: a line opening with one is a section of the text, never its title.
-_HEADING_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
+_HEADING_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]"
+                             r"|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
                              r"|\d{1,2}\s*[、．]|第[一二三四五六七八九十百]+[章节条编])")
 _LEVEL_WORDS = tuple(_RULES["abbreviated_levels"])
 _NOT_ORG = re.compile(_RULES["not_org"])
@@ -289,10 +298,10 @@ def _title(head: list[str]) -> tuple[str | None, int]:
     for i, line in enumerate(head):
         line = _untagged(line)
         candidate = line
-        if line.count("《") > line.count("》") and i + 1 < len(head):
-            candidate = line + head[i + 1]
-        elif not _is_title(line) and i + 1 < len(head) and _split_title(line, head[i + 1]):
-            candidate = line + head[i + 1]
+        following = head[i + 1] if i + 1 < len(head) else None
+        unclosed = line.count("《") > line.count("》")
+        if following is not None and (unclosed or (not _is_title(line) and _split_title(line, following))):
+            candidate = line + following
         if not _is_title(candidate):
             continue
         # The issuer may stand on the line right above: 山东省某厅 / 2023年度……报告, 某某委员会 /
@@ -372,12 +381,19 @@ def _issuer(lines, head, title, title_at, labelled, doc_type) -> str | None:
             if _ORG_LINE.match(line.replace(" ", "")):
                 candidates = _orgs_of(line)
                 break
+    opening = lines[max(title_at, 0) : _OPENING_LINES]
     if not candidates:
-        candidates = _body_subject(lines[max(title_at, 0) : _OPENING_LINES])
+        candidates = _body_subject(opening, finders=(_SUBJECT.match, _REPORT_OF.search, _REPORTING.search))
     if not candidates and _org_value(labelled.get("source")):
         candidates = [_org_value(labelled["source"])]
     if not candidates:
         candidates = _signature(lines)
+    if not candidates and title:
+        # a place standing for its government: 福建省2021年度法治政府建设情况 / 2021年，虹桥街道坚持…
+        place = _TITLE_PLACE.match(title)
+        candidates = [_place(place.group("place"))] if place and not title.startswith("关于") else []
+    if not candidates:
+        candidates = _body_subject(opening, finders=(_PLACE_SUBJECT.match,))
     # A party group signs with its department: the department is the issuer analysts compare.
     government = [c for c in candidates if not re.search(r"^中共|党组$|党委$", c)]
     chosen = (government or candidates or [None])[0]
@@ -396,6 +412,16 @@ def _issuer_mark(lines: list[str]) -> list[str]:
                 found.append(lines[i + 1].replace(" ", ""))
             return found
     return []
+
+
+# characters a place name does not hold (年度, 现将, 我, 全…): where a search for one stops
+_NOT_NAME = "[年度月日现将我本全该各在对向与和及的了为把关于经]"
+_NOT_PLACE = re.compile(r"^(?:已经|已由|由|经|在|于|关于|中共|根据|按照|依照)+")
+
+
+def _place(text: str) -> str:
+    """A place name found after a preposition or party prefix, without it (已由黑龙江省 → 黑龙江省)."""
+    return _NOT_PLACE.sub("", text)
 
 
 def _orgs_of(line: str) -> list[str]:
@@ -423,7 +449,7 @@ def _lawmaker(lines: list[str]) -> list[str]:
     for line in lines:
         match = _STANDING_COMMITTEE.search(line)
         if match:
-            return [f"{match.group('place')}人民代表大会常务委员会"]
+            return [f"{_place(match.group('place'))}人民代表大会常务委员会"]
         match = _ORDER.search(line)
         if match and "公布" in line:
             return [match.group("org")]
@@ -447,17 +473,17 @@ def _org_prefix(text: str) -> str | None:
     return match.group(0) if match and not _NOT_ORG.search(match.group(0)) else None
 
 
-def _body_subject(lines: list[str]) -> list[str]:
-    """The issuer named as the subject of the body's first sentences, or of ``…关于…的报告``."""
+def _body_subject(lines: list[str], *, finders) -> list[str]:
+    """The issuer named in the body's first sentences by ``finders``: as their subject (a body's
+    own name, or a place standing for its government), or in ``…关于…的报告``."""
     sentences = [sentence for line in lines[:12] if not _is_field_line(line)
                  for sentence in re.split(r"(?<=[。；！？])", line)[:2]]
-    # a body's own name first, wherever it stands in the opening; then a place as its subject
-    for finders in ((_SUBJECT.match, _REPORT_OF.search, _REPORTING.search), (_PLACE_SUBJECT.match,)):
-        for sentence in sentences:
-            for find in finders:
-                match = find(sentence.strip())
-                if match and not re.search(r"\d|年|我|本|全|^(?:现将|根据|按照|为|在|对|经)", match.group("org")):
-                    return [match.group("org")]
+    for sentence in sentences:
+        for find in finders:
+            match = find(sentence.strip())
+            if match and not re.search(r"\d|年|我|本|全|^(?:现将|根据|按照|为|在|对|经|关于)", match.group("org")):
+                joint = _PARTY_AND_GOVERNMENT.match(match.group("org"))
+                return [joint.group("place") if joint else match.group("org")]
     return []
 
 
@@ -473,17 +499,17 @@ def _completed(issuer: str, opening: list[str]) -> str:
     """An issuer the text abbreviates (省人民政府) with its place, when the opening names it
     once in full (湖北省人民政府, 湖北省第十四届人民代表大会)."""
     text = "\n".join(opening)
-    longer = re.search(rf"(?<![{_CJK}])((?:(?![年度月日现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,8}}?"
+    longer = re.search(rf"(?<![{_CJK}])((?:(?!{_NOT_NAME})[{_CJK}]){{2,8}}?"
                        rf"(?:省|市|县|区|州)){re.escape(issuer)}", text)
-    if longer:  # 小龙门乡 named once in full: 辰溪县小龙门乡
-        return longer.group(1) + issuer
+    if longer and len(_place(longer.group(1))) >= 2:  # 小龙门乡 named once in full: 辰溪县小龙门乡
+        return _place(longer.group(1)) + issuer
     if not issuer.startswith(_LEVEL_WORDS) or issuer.startswith(("省委", "市委", "县委")):
         return issuer
     level, rest = issuer[0], issuer[1:]
-    full = re.search(rf"(?<![{_CJK}])((?:(?![年度月日现将我本全该各在对向与和及的了为把])[{_CJK}]){{2,6}}?{level})"
+    full = re.search(rf"(?<![{_CJK}])((?:(?!{_NOT_NAME})[{_CJK}]){{2,6}}?{level})"
                      rf"{re.escape(rest)}", text)
-    if full:
-        return full.group(1) + rest
+    if full and len(_place(full.group(1))) >= 2:
+        return _place(full.group(1)) + rest
     return issuer
 
 
@@ -495,11 +521,11 @@ def _published(lines: list[str], labelled: dict[str, str]) -> str | None:
         date = _date_in(labelled["date"])
         if date:
             return date
-    for line in lines[:_OPENING_LINES]:
-        # a law or rule: 2020年9月25日山东省…常务委员会第二十三次会议通过 / …人民政府令第4号公布
-        promulgated = _PROMULGATED.match(line)
-        if promulgated:
-            date = _date_in(promulgated.group("date"))
+    for line in lines[:_HEAD_LINES]:
+        # a web copy's date without a label: 2023-03-27 17:05 来源：… / …情况报告 (2024-02-26)
+        web = _WEB_DATE.match(line) or _TITLE_DATE.search(line)
+        if web:
+            date = _date_in(web.group("date"))
             if date:
                 return date
     for line in lines[:_OPENING_LINES]:
@@ -513,6 +539,13 @@ def _published(lines: list[str], labelled: dict[str, str]) -> str | None:
         date = _date_in(line)
         if date and re.fullmatch(r"[\d〇○零OＯ一二三四五六七八九十年月日./\-\s]+", line):
             return date
+    for line in lines[:_OPENING_LINES]:
+        # a law or rule: 2020年9月25日山东省…常务委员会第二十三次会议通过 / …人民政府令第4号公布
+        promulgated = _PROMULGATED.match(line)
+        if promulgated:
+            date = _date_in(promulgated.group("date"))
+            if date:
+                return date
     for line in reversed(lines):
         if line.endswith("印发"):
             date = _date_in(line)
@@ -560,7 +593,7 @@ def doc_number(lines: list[str]) -> str | None:
             return re.sub(r"\s+", "", line.strip())
     for line in lines[:6]:
         match = _DOC_NUMBER.search(line)
-        if match and not _inside_parentheses(line, match.start()):
+        if match and not _inside_parentheses(line, match.start()) and "关于" not in line[: match.end()]:
             return re.sub(r"\s+", "", match.group(0))
     return None
 
@@ -569,8 +602,8 @@ def _order_number(lines: list[str]) -> str | None:
     """The number of a government rule (黑龙江省人民政府令第4号), stated where it is promulgated."""
     for line in lines:
         match = _ORDER.search(line)
-        if match and "公布" in line[match.end() : match.end() + 8] + line[: match.start()][-4:] \
-                or match and match.start() == 0:
+        if (match and "公布" in line[match.end() : match.end() + 8] + line[: match.start()][-4:]) \
+                or (match and match.start() == 0):
             return re.sub(r"\s+", "", match.group(0))
     return None
 

@@ -799,10 +799,10 @@ def _counted(full: str, claim: _Claim, after: str, before: str, following: _Clai
         rate = _RATE_TAIL.search(after)
         if rate and rate.start() >= 2 and not gap.strip():
             after = after[: rate.start()]
-    if after and before and _GENERIC_NOUN.fullmatch(after):
-        if full[: claim.number_start].rstrip().endswith(before):  # the phrase runs into the number
-            described = _LEADING_VERB.sub("", before, count=1)
-            return (described if len(described) >= 2 else before) + after
+    # the describing phrase runs into the number
+    if after and before and _GENERIC_NOUN.fullmatch(after) and full[: claim.number_start].rstrip().endswith(before):
+        described = _LEADING_VERB.sub("", before, count=1)
+        return (described if len(described) >= 2 else before) + after
     return after or before
 
 
