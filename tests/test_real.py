@@ -292,3 +292,11 @@ def test_indicator_comparison():
     assert accuracy.same_indicator("全年签约项目", "签约项目")
     assert not accuracy.same_indicator("固定资产投资年", "固定资产投资年均增速")
     assert not accuracy.same_indicator("县级及以上饮用水水源地水质达标率", "县级及以上饮用水水源地")
+
+
+def test_a_table_of_contents_is_not_the_outline(tmp_path):
+    text = ("某某省优化营商环境条例\n2020年9月25日某某省第十三届人民代表大会常务委员会第二十三次会议通过\n目 录\n"
+            "第一章 总则\n第二章 市场环境\n第三章 附则\n第一章 总则\n第一条 为了优化营商环境，制定本条例。\n"
+            "第二章 市场环境\n第二条 各级人民政府应当依法履职。\n第三章 附则\n第三条 本条例自公布之日起施行。\n")
+    assert [(line, marker) for line, _, marker, _ in _outline(tmp_path, text)] == [
+        (7, "第一章"), (8, "第一条"), (9, "第二章"), (10, "第二条"), (11, "第三章"), (12, "第三条")]

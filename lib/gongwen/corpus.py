@@ -151,6 +151,8 @@ _OPENERS = {"《": "》", "（": "）", "(": ")", "“": "”", "〈": "〉", "�
 _CONTINUES = re.compile(rf"[{_CJK}A-Za-z0-9，、《（(“〈]$")
 _BREAK_MIN_CHARS = 25
 _SENTENCE_MARK = re.compile(r"[。；;！？!?]")
+# a line that is a label of its own (目录, 附件, 正文) starts a paragraph, never goes on with one
+_LABEL_LINE = re.compile(r"^\s*(?:目\s*录|附\s*件\s*\d*|正\s*文)\s*[:：]?\s*$")
 _HEADING_TAIL_MAX = 12
 # Header fields of web copies and official documents ("发布时间:…  信息来源:…") end a line.
 _FIELD_LINE = re.compile(r"(发布|来源|签发人|索引号|分类|发文机关|成文日期|浏览|作者|责任编辑)\s*[:：]")
@@ -414,7 +416,7 @@ _TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")
 
 def _continues(previous: str, line: str) -> bool:
     """Whether ``line`` goes on with the sentence ``previous`` broke off."""
-    if _MARKER_START.match(line) or not _CONTINUES.search(previous):
+    if _MARKER_START.match(line) or not _CONTINUES.search(previous) or _LABEL_LINE.match(line):
         return False
     if _FIELD_LINE.search(previous):
         return False

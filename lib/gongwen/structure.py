@@ -263,7 +263,7 @@ def _enum_title(text: str, start: int, stop_before: int) -> str:
 def _find_headings(paragraphs: list[_Paragraph]) -> tuple[dict[int, _Heading], set[int]]:
     """Numbered headings by paragraph index, and paragraphs consumed as a title's second line."""
     headings: dict[int, _Heading] = {}
-    consumed: set[int] = set()
+    consumed: set[int] = _table_of_contents(paragraphs)
     for i, paragraph in enumerate(paragraphs):
         if not paragraph.segments or i in consumed:
             continue
@@ -283,6 +283,29 @@ def _find_headings(paragraphs: list[_Paragraph]) -> tuple[dict[int, _Heading], s
         headings[i] = _Heading(0, _number(family, numeral), family, numeral, marker, title, title_end)
     levels = _levels({h.family for h in headings.values()})
     return {i: replace(h, level=levels[h.family]) for i, h in headings.items()}, consumed
+
+
+_CONTENTS = re.compile(r"^\s*目\s*录\s*$")
+
+
+def _table_of_contents(paragraphs: list[_Paragraph]) -> set[int]:
+    """The entries of a table of contents (目录, then 第一章 总则 / 第二章 … one a line, up to the
+    line that repeats its first entry, where the text begins): navigation, not headings."""
+    start = next((i for i, p in enumerate(paragraphs[:40]) if _CONTENTS.match(p.text)), None)
+    if start is None:
+        return set()
+    entries: list[int] = []
+    first = None
+    for i in range(start + 1, min(len(paragraphs), start + 200)):
+        found = _match_marker(paragraphs[i].text)
+        if found is None:
+            break
+        if first is None:
+            first = found[2]
+        elif found[2] == first:
+            break
+        entries.append(i)
+    return {start, *entries} if first is not None and i < len(paragraphs) and len(entries) >= 2 else set()
 
 
 def _title_follower(paragraphs: list[_Paragraph], i: int, title: str, *, single_line: bool) -> str | None:
