@@ -895,9 +895,11 @@ def summarize(docs: pd.DataFrame, quality_table: pd.DataFrame) -> str:
         f"- The folder holds **{len(docs)}** files; **{len(ok)}** are analysed."
     )
     skipped = docs[docs["status"] != "ok"]
-    for _, row in skipped.iterrows():
+    for _, row in skipped.head(_LISTED).iterrows():
         lines_.append(f"- `{escape(row['file'])}` is skipped ({row['status']}): "
                       f"{escape(str(row['status_detail']))}.")
+    if len(skipped) > _LISTED:
+        lines_.append(f"- … and {len(skipped) - _LISTED} more skipped files (the inventory lists them all).")
     if len(ok):
         types = ok["doc_type"].value_counts().sort_index()
         lines_.append("- Types: " + ", ".join(f"{t} {n}" for t, n in types.items()) + ".")
@@ -913,15 +915,26 @@ def summarize(docs: pd.DataFrame, quality_table: pd.DataFrame) -> str:
         )
         missing = [c for c in ("title", "issuer", "year", "published") if ok[c].isna().any()]
         for column in missing:
-            who = ", ".join(escape(x) for x in ok.loc[ok[column].isna(), "label"])
-            lines_.append(f"- No {column} could be read from: {who}.")
+            lacking = ok.loc[ok[column].isna(), "label"]
+            lines_.append(f"- No {column} could be read from {len(lacking)} of {len(ok)} reports: "
+                          f"{_some(escape(x) for x in lacking)}.")
     names = labels(docs)
     found = quality_table[(quality_table["count"] > 0) & quality_table["doc_id"].isin(ok["doc_id"])
                           & (quality_table["check"] != "file")]
     for check, group in found.groupby("check", sort=False):
         if check in ("whitespace", "punctuation_mix"):
             continue
-        who = ", ".join(f"{escape(names[d])} ({n})" for d, n in zip(group["doc_id"], group["count"],
-                                                                      strict=True))
-        lines_.append(f"- {check} ({QUALITY_CHECKS[check]}): {who}.")
+        group = group.sort_values(["count", "doc_id"], ascending=[False, True])
+        who = _some(f"{escape(names[d])} ({n})" for d, n in zip(group["doc_id"], group["count"], strict=True))
+        lines_.append(f"- {check} ({QUALITY_CHECKS[check]}) in {len(group)} reports: {who}.")
     return "\n".join(lines_)
+
+
+_LISTED = 8  # reports named in one finding before "and n more"
+
+
+def _some(names) -> str:
+    """The first :data:`_LISTED` names, then how many more (findings stay short at any size)."""
+    names = list(names)
+    shown = ", ".join(names[:_LISTED])
+    return shown + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")

@@ -24,7 +24,8 @@ from functools import cache
 
 from gongwen._data import load_yaml
 
-__all__ = ["DOC_TYPES", "FIELDS", "doc_number", "extract", "is_breadcrumb", "normalize_date"]
+__all__ = ["DOC_TYPES", "FIELDS", "doc_number", "extract", "is_breadcrumb", "is_field_line", "is_title",
+           "normalize_date"]
 
 #: Fields :func:`extract` returns.
 FIELDS = ("title", "issuer", "doc_type", "year", "published", "doc_number")
@@ -116,9 +117,9 @@ def extract(raw_text: str) -> dict:
     """
     lines, crumbs = _content_lines(raw_text)
     labelled = _labelled(lines[:_HEAD_LINES])
-    head = [line for line in lines[:_HEAD_LINES] if not _is_field_line(line)]
+    head = [line for line in lines[:_HEAD_LINES] if not is_field_line(line)]
     title, title_at = _title(head)
-    if _is_title(_untagged(labelled.get("title", ""))):
+    if is_title(_untagged(labelled.get("title", ""))):
         title = _tidy_title(_untagged(labelled["title"]))
     # the breadcrumb names the site's section (…> 法治政府建设年度报告 > 2024年度): genre evidence
     opening = crumbs + lines[:_OPENING_LINES] + [line for line in lines[_OPENING_LINES:]
@@ -262,8 +263,9 @@ def _keep(found: dict[str, str], label: str, value: str) -> None:
         found[kind] = value
 
 
-def _is_field_line(line: str) -> bool:
-    """A line of labelled fields (or a metadata table row), not a title or body line."""
+def is_field_line(line: str) -> bool:
+    """Whether ``line`` is a line of labelled fields of a web copy or a row of its metadata table
+    (``发布时间：…  来源：…``, ``索引号 | … | 发布机构 | …``), not a title or body line."""
     matches = list(_label_re().finditer(line))
     if not matches or "。" in line:
         return False
@@ -283,7 +285,10 @@ def _untagged(line: str) -> str:
     return line.strip()
 
 
-def _is_title(line: str) -> bool:
+def is_title(line: str) -> bool:
+    """Whether ``line`` (site tags removed) can be a document's title: it says 关于……的 or ends in a
+    genre word, has no 。, is neither a heading, a breadcrumb leaf (shorter than ``title_min_chars``),
+    a 发文字号 nor a speech line."""
     if len(line) > 90 or len(line) < _RULES["title_min_chars"] or "。" in line:
         return False
     if line.endswith(("：", ":", "，")) or re.search(r"文件$|签发人|^[（(]?此件|^[—\-－]", line):
@@ -300,9 +305,9 @@ def _title(head: list[str]) -> tuple[str | None, int]:
         candidate = line
         following = head[i + 1] if i + 1 < len(head) else None
         unclosed = line.count("《") > line.count("》")
-        if following is not None and (unclosed or (not _is_title(line) and _split_title(line, following))):
+        if following is not None and (unclosed or (not is_title(line) and _split_title(line, following))):
             candidate = line + following
-        if not _is_title(candidate):
+        if not is_title(candidate):
             continue
         # The issuer may stand on the line right above: 山东省某厅 / 2023年度……报告, 某某委员会 /
         # 关于……的报告 (not a site's banner with a gap below it).
@@ -315,14 +320,14 @@ def _title(head: list[str]) -> tuple[str | None, int]:
 
 def _split_title(line: str, following: str) -> bool:
     # A long title printed over two lines: the first has no sentence mark and ends mid-phrase.
-    if line.endswith("关于") and len(following) <= 60 and not _is_field_line(following):
+    if line.endswith("关于") and len(following) <= 60 and not is_field_line(following):
         return True  # 省人民政府关于 / 进一步优化营商环境的若干意见
     if _DOC_NUMBER.search(line) or _ORG_LINE.match(line.replace(" ", "")) or line.endswith("文件"):
         return False
-    if (_is_title(_untagged(following)) and "关于" not in line) or _HEADING_MARKER.match(line) or _date_in(line):
+    if (is_title(_untagged(following)) and "关于" not in line) or _HEADING_MARKER.match(line) or _date_in(line):
         return False
     return (8 <= len(line) <= 40 and not re.search(r"[。：:，,；;、]", line + following)
-            and len(following) <= 30 and not _is_field_line(following) and not _SPEECH.match(following))
+            and len(following) <= 30 and not is_field_line(following) and not _SPEECH.match(following))
 
 
 def _tidy_title(title: str) -> str:
@@ -476,7 +481,7 @@ def _org_prefix(text: str) -> str | None:
 def _body_subject(lines: list[str], *, finders) -> list[str]:
     """The issuer named in the body's first sentences by ``finders``: as their subject (a body's
     own name, or a place standing for its government), or in ``…关于…的报告``."""
-    sentences = [sentence for line in lines[:12] if not _is_field_line(line)
+    sentences = [sentence for line in lines[:12] if not is_field_line(line)
                  for sentence in re.split(r"(?<=[。；！？])", line)[:2]]
     for sentence in sentences:
         for find in finders:
@@ -624,7 +629,7 @@ def _year(title, head, lines, doc_type, published) -> int | None:
     if doc_type in ("plan_notice", "regulation") and published_year:
         return published_year
     for line in lines[:_OPENING_LINES]:
-        if _SPEECH.match(line) or _is_field_line(line):
+        if _SPEECH.match(line) or is_field_line(line):
             continue
         year = _first_year(line)
         if year:

@@ -29,7 +29,7 @@ from html import escape
 
 import pandas as pd
 
-from gongwen import corpus
+from gongwen import corpus, metadata
 from gongwen._data import load_yaml
 from gongwen.cache import per_report
 
@@ -654,8 +654,8 @@ def _unbalanced(text: str) -> bool:
 
 
 def _is_title(text: str) -> bool:
-    return (_TITLE_END not in text and len(text) <= int(_E["title_max"]) and not _unbalanced(text)
-            and not text.endswith(("：", ":")) and bool(_TITLE.search(text)))
+    # the metadata reader's rule (one rule for what a title is), on the text as written
+    return not _unbalanced(text) and metadata.is_title(_SPACES.sub("", text))
 
 
 @per_report("structure.elements")
@@ -706,14 +706,18 @@ def _elements_one(raw_text: str) -> tuple[tuple[str, str, int, tuple[int, ...]],
 
     # 标题: one to three header lines (joined without the break) that make a title.
     title_last = -1
+    def field(text: str) -> bool:  # a web copy's labelled fields or metadata table, not a title
+        return bool(_FIELD.search(text)) or metadata.is_field_line(text) or text.endswith(("：", ":"))
+
     for k, (n, t) in enumerate(header):
-        if k in used or _FIELD.search(t) or t.endswith(("：", ":")):
+        if k in used or field(t):
             continue
         text, j = t, k
         while (not _is_title(text)) and j + 1 < len(header) and j + 1 - k < int(_E["title_lines"]):
             following = header[j + 1][1]
-            if j + 1 in used or _FIELD.search(following) or following.endswith(("：", ":")):
-                break
+            if j + 1 in used or field(following) or (_is_title(following) and "关于" not in text
+                                                      and not _ORG.match(text)):
+                break  # a line that is a title of its own starts it (unless an issuer stands above)
             text, j = text + following, j + 1
         if _is_title(text):
             found["标题"] = (_one_space(text), n, tuple(header[m][0] for m in range(k, j + 1)))
