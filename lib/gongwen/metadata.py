@@ -437,10 +437,10 @@ def _orgs_of(line: str) -> list[str]:
 
 def _government_of_meeting(lines: list[str]) -> list[str]:
     """A 政府工作报告 is the report of the government of the place whose congress heard it."""
-    for line in lines:
-        match = _CONGRESS.search(line)
-        if match:
-            return [f"{match.group('place')}人民政府"]
+    # the meeting line may be printed over two lines (——2026年1月26日在广东省第十四届 / 人民代表大会…)
+    match = _CONGRESS.search("".join(lines))
+    if match:
+        return [f"{_place(match.group('place'))}人民政府"]
     for line in lines:
         match = re.search(rf"我代表(?P<org>[{_CJK}]{{0,15}}?人民政府)", line)
         if match:
@@ -533,12 +533,9 @@ def _published(lines: list[str], labelled: dict[str, str]) -> str | None:
             date = _date_in(web.group("date"))
             if date:
                 return date
-    for line in lines[:_OPENING_LINES]:
-        speech = _SPEECH.match(line)
-        if speech:
-            date = _date_in(speech.group(1))
-            if date:
-                return date
+    date = _speech_date(lines)
+    if date:
+        return date
     # 成文日期: a line that is a date and nothing else; then 印发日期 in the 版记.
     for line in lines:
         date = _date_in(line)
@@ -554,6 +551,18 @@ def _published(lines: list[str], labelled: dict[str, str]) -> str | None:
     for line in reversed(lines):
         if line.endswith("印发"):
             date = _date_in(line)
+            if date:
+                return date
+    return None
+
+
+def _speech_date(lines: list[str]) -> str | None:
+    """The day a speech was delivered: ——2026年1月26日在…会议上, also over two lines or in brackets."""
+    for i, line in enumerate(lines[:_OPENING_LINES]):
+        text = line + (lines[i + 1] if i + 1 < len(lines) and "会议上" not in line else "")
+        speech = _SPEECH.match(text) or _SPEECH.match(re.sub(r"^.*?[(（]", "", text))
+        if speech:
+            date = _date_in(speech.group(1))
             if date:
                 return date
     return None
@@ -622,8 +631,10 @@ def _year(title, head, lines, doc_type, published) -> int | None:
     published_year = int(published[:4]) if published else None
     title_year = _first_year(title or "")
     if doc_type == "work_report":
-        # Delivered in the year it plans for; its body opens on the year before (2025年工作回顾).
-        return title_year or published_year or _first_year(" ".join(head))
+        # Delivered in the year it plans for; its body opens on the year before (2025年工作回顾); a
+        # page may publish it years later (a 地方志 site), so the speech date comes first.
+        speech = _speech_date(lines)
+        return (int(speech[:4]) if speech else None) or title_year or published_year or _first_year(" ".join(head))
     if title_year:
         return title_year
     if doc_type in ("plan_notice", "regulation") and published_year:
