@@ -393,12 +393,13 @@ def _issuer(lines, head, title, title_at, labelled, doc_type) -> str | None:
         candidates = [_org_value(labelled["source"])]
     if not candidates:
         candidates = _signature(lines)
-    if not candidates and title:
-        # a place standing for its government: 福建省2021年度法治政府建设情况 / 2021年，虹桥街道坚持…
-        place = _TITLE_PLACE.match(title)
-        candidates = [_place(place.group("place"))] if place and not title.startswith("关于") else []
     if not candidates:
-        candidates = _body_subject(opening, finders=(_PLACE_SUBJECT.match,))
+        # a place standing for its government: 福建省2021年度法治政府建设情况 / 2021年，虹桥街道坚持…;
+        # the fuller of the two names when one ends the other (经济开发区 / 宁河经济开发区)
+        place = _TITLE_PLACE.match(title or "")
+        in_title = [_place(place.group("place"))] if place and not title.startswith("关于") else []
+        in_body = _body_subject(opening, finders=(_PLACE_SUBJECT.match,))
+        candidates = in_body if in_title and in_body and in_body[0].endswith(in_title[0]) else in_title or in_body
     # A party group signs with its department: the department is the issuer analysts compare.
     government = [c for c in candidates if not re.search(r"^中共|党组$|党委$", c)]
     chosen = (government or candidates or [None])[0]
@@ -421,7 +422,7 @@ def _issuer_mark(lines: list[str]) -> list[str]:
 
 # characters a place name does not hold (年度, 现将, 我, 全…): where a search for one stops
 _NOT_NAME = "[年度月日现将我本全该各在对向与和及的了为把关于经]"
-_NOT_PLACE = re.compile(r"^(?:已经|已由|由|经|在|于|关于|中共|根据|按照|依照)+")
+_NOT_PLACE = re.compile(r"^(?:已经|已由|由|经(?=[^济营])|在|于|关于|中共|根据|按照|依照)+")
 
 
 def _place(text: str) -> str:
