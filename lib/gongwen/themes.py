@@ -1536,7 +1536,7 @@ def plot_heatmap(share_table: pd.DataFrame, docs: pd.DataFrame, *, top: int = 30
     _, note = _shown(docs, top)
     matrix = share_matrix(share_table, docs, codebook=codebook, top=top)
     if matrix.empty:
-        return _message("各报告的主题构成", "没有可分析的报告")
+        return _message("各报告的主题构成", "没有主题表适用的报告")
     rows, cols = matrix.shape
     fig, ax = plt.subplots(figsize=(max(6.0, 0.62 * cols + 3), max(2.5, 0.42 * rows + 2.2)))
     image = ax.imshow(matrix.to_numpy(), cmap="Blues", vmin=0, vmax=max(0.01, float(matrix.to_numpy().max())),
@@ -1568,7 +1568,7 @@ def plot_shares(share_table: pd.DataFrame, docs: pd.DataFrame, *, top: int = 30,
     ids = [*book.ids, UNCLASSIFIED]
     shown, note = _shown(docs, top)
     if shown.empty:
-        return _message("各报告的主题份额", "没有可分析的报告")
+        return _message("各报告的主题份额", "没有主题表适用的报告")
     colors = _theme_colors(ids)
     labels = corpus.labels(docs)
     fig, ax = plt.subplots(figsize=(11, max(2.5, 0.4 * len(shown) + 1.8)))
