@@ -267,6 +267,10 @@ CLAIMS = [
     # time scopes and linking verbs are not qualifiers
     ("全年办理审批业务超1.2万件，办结率达到98.6%。",
      [("超1.2万件", "全年办理审批业务", "超"), ("98.6%", "办结率", "")]),
+    # a bare generic noun takes its predicate; quote marks stay paired; 及时 is a word, not 及 + 时
+    ("梳理32个事项列入证明事项通用清单，开展“法治流动课堂”18次，及时清理不一致的证明事项10项。",
+     [("32个", "事项列入证明事项通用清单", ""), ("18次", "开展“法治流动课堂”", ""),
+      ("10项", "及时清理不一致的证明事项", "")]),
 ]
 
 
@@ -283,8 +287,8 @@ def test_real_metrics(capsys):
     scores = _show("real metrics", table[table["corpus"] == "real"].drop(columns="corpus"), capsys)
     assert scores["precision"] >= 0.97
     assert scores["recall"] >= 0.95
-    # the issue's target for indicators is 0.90: 0.641 reached (0.563 before this issue), not met
-    assert scores["indicator"] >= 0.64
+    # the issue's target for indicators is 0.90: 0.660 reached (0.563 before this issue), not met
+    assert scores["indicator"] >= 0.66
 
 
 def test_indicator_comparison():

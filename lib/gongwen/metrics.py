@@ -253,9 +253,10 @@ _QUOTE_MAX = 60
 
 # Indicator phrases: what to strip around them.
 _LEAD_STRIP = re.compile(
-    r"^(?:[\s、，,；;：:（(）)\]】”’\"'.．]|其中|此外|同时|另外|以及|和|及|与|并|有|已|共计|共|累计|总计|合计|"
+    r"^(?:[\s、，,；;：:（(）)\]】”’\"'.．]|其中|此外|同时|另外|以及|"
+    r"和(?!谐)|及(?![时早其])|与(?!会)|并(?![联购轨])|有(?![效序关力机])|已(?!经)|共计|共|累计|总计|合计|"
     r"\d{4}\s*年度?(?!以来)|截至(?:目前|\d{4}\s*年底?)|目前|"
-    r"全省|全市|全区|全县|全国(?=.{2})|我厅|我局|我委|我办|我市|我省|我区|本部门|本单位|依法|先后|新)+"
+    r"全省|全市|全区|全县|全国(?=.{2})|我厅|我局|我委|我办|我市|我省|我区|本部门|本单位|依法|先后|新(?![增建签设开]))+"
 )
 _TRAIL_STRIP = re.compile(
     r"(?:[\s、，,：:（(“\"'‘]|(?:提高|提升|增长|增加|上升|下降|降低|减少|压缩|缩短|缩减)[到至]|实现了?|达到了?|分别达到|分别为|分别|达|为|是|共计|共|累计|总计|合计|超过|超|突破|"
@@ -664,8 +665,36 @@ def _strip_phrase(text: str, *, limit: int | None = 24) -> str:
         if len(stripped) >= 2 or not stripped:
             text = stripped if len(stripped) >= 2 else text
         text = _TRAIL_STRIP.sub("", text)
-    text = text.strip(" 、，,；;：:（(）)“”\"'")
+    text = _trim_marks(text)
     return _whole_tail(text, limit) if limit and len(text) > limit else text
+
+
+# a gloss, or the end of one where the phrase begins inside it: 营商(shāng)环境, xīn)增
+_GLOSS = re.compile(r"(?:[(（]|^)(?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}[)）]")
+_PAIRS = {"（": "）", "(": ")", "“": "”", "《": "》", "‘": "’", "【": "】"}
+_TRIM = " 、，,；;：:\"'"
+
+
+def _trim_marks(text: str) -> str:
+    """Punctuation off both ends of a phrase, but a bracket or quote mark whose partner is inside it
+    stays (培育标杆乡镇(街道), “一件事”); an unpaired one goes. Copy sites' pinyin glosses (新(xīn)增)
+    go too: they are not the report's words."""
+    text = _GLOSS.sub("", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = text.strip(_TRIM)
+        if text and text[0] in _PAIRS and _PAIRS[text[0]] not in text[1:]:
+            text = text[1:]
+        if text and text[-1] in _PAIRS.values():
+            opener = next(o for o, c in _PAIRS.items() if c == text[-1])
+            if text[:-1].count(opener) <= text[:-1].count(text[-1]):
+                text = text[:-1]
+        if text and text[-1] in _PAIRS:
+            text = text[:-1]
+        if text and text[0] in _PAIRS.values():
+            text = text[1:]
+    return text
 
 
 #: Most characters an indicator phrase keeps: a longer one is cut at a phrase boundary.
@@ -712,8 +741,16 @@ def _after_phrase(full: str, claim: _Claim, next_start: int) -> str:
             rest = rest[: rest_cut.start()] if rest_cut else rest
             return (opening + body[: close + 1] + rest)[:24]
     if cut:
-        body = body[: cut.start()]
-    return (opening + body).strip()[:24]
+        head = body[: cut.start()]
+        # a bare generic noun (事项, 材料) is what its predicate says: 32个事项列入证明事项通用清单
+        if _GENERIC_NOUN.fullmatch(head) and _CJK_RE.match(cut.group(0)):
+            rest = _AFTER_CUT.search(body, cut.end())
+            while rest is not None and _CJK_RE.match(rest.group(0)):
+                rest = _AFTER_CUT.search(body, rest.end())
+            body = body[: rest.start() if rest else len(body)]
+        else:
+            body = head
+    return _trim_marks((opening + body).strip())[:PHRASE_MAX]
 
 
 # list separators; 及以上/及以下 and 及其 are not (县级及以上饮用水水源地)
