@@ -59,6 +59,7 @@ _DATE_CN = re.compile(rf"([〇○零OＯ一二三四五六七八九]{{4}})\s*年
 _DATE_AR = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
 # A date whose day is masked or left open: 2026年1月XX日 (speeches are printed before the day is set).
 _DATE_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(?:[XＸx×*＊]{1,2}|[ 　]{1,3}|某)\s*日")
+_YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")  # a month alone: 2023年7月
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _PERIOD = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年?")
 _BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕")
@@ -68,7 +69,7 @@ _WEB_DATE = re.compile(r"^\s*(?P<date>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})(?:
                        r"(?:\s*$|\s+(?:来源|信息来源|发布|作者|浏览|点击|【))")
 _TITLE_DATE = re.compile(r"[(（]\s*(?P<date>(?:19|20)\d{2}-\d{1,2}-\d{1,2})\s*[)）]\s*$")
 _PROMULGATED = re.compile(
-    r"^[（(]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日).{0,60}?(?:通过|公布|发布)")
+    r"^[（(]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?).{0,60}?(?:通过|公布|发布|印发《)")
 _ORDER = re.compile(
     rf"(?P<org>(?:(?![日在于经])[{_CJK}]){{2,20}}?(?:人民政府|政府|委员会))令\s*(?:（第\s*\d+\s*号）|第\s*\d+\s*号)")
 _STANDING_COMMITTEE = re.compile(
@@ -577,7 +578,7 @@ def _date_in(text: str) -> str | None:
     if match:
         year = "".join(str(_CN_DIGITS[c]) for c in match.group(1))
         return normalize_date(year, _cn_small(match.group(2)), _cn_small(match.group(3)))
-    match = _DATE_MONTH.search(text)
+    match = _DATE_MONTH.search(text) or _YEAR_MONTH.fullmatch(text.strip())
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
     return None
